@@ -1,0 +1,44 @@
+"""The `medguide` command line.
+
+Each group of commands lives in its own module with a `register(app)` function. Heavy
+imports (pydantic models, pint, numpy) happen inside the commands, so `--help` and simple
+commands start fast.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from medguide.cli import assess_cmd, guide_cmd
+
+app = typer.Typer(
+    name="medguide",
+    help="Medication information and medication-safety checks, with sources.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+for module in (guide_cmd, assess_cmd):
+    module.register(app)
+
+
+def _register_optional() -> None:
+    # Command groups added by later issues; each module registers its own commands.
+    import importlib
+
+    for name in ("plan_cmd", "interactions_cmd", "now_cmd", "ask_cmd"):
+        try:
+            module = importlib.import_module(f"medguide.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"medguide.cli.{name}":
+                raise
+            continue
+        module.register(app)
+
+
+_register_optional()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,106 @@
+"""The assessment: one request in, every check run, one merged result out.
+
+`assess(catalog, request, now)` is pure: no I/O, no clock. Each group of checks is a function
+`(Context) -> CheckResult`; the assessment runs them in order and merges what they return.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from medguide.clinical.context import Context, build_context
+from medguide.clinical.findings import (
+    TRIAGE_RANK,
+    CheckResult,
+    Finding,
+    NotChecked,
+    sort_findings,
+)
+from medguide.clinical.request import AssessRequest
+from medguide.knowledge.catalog import Catalog
+
+Check = Callable[[Context], CheckResult]
+
+
+def _checks() -> tuple[Check, ...]:
+    # Imported here so that each module stays importable on its own, and in the order the
+    # results are best read: orders and doses first, then the person, then what to do now.
+    from medguide.clinical import (
+        doses,
+        interactions,
+        kidney,
+        populations,
+        triage,
+    )
+
+    return (
+        doses.check_orders,
+        doses.check_doses,
+        kidney.check_kidney,
+        populations.check_populations,
+        interactions.check_interactions,
+        triage.check_now,
+    )
+
+
+@dataclass(frozen=True)
+class Assessment:
+    findings: tuple[Finding, ...]
+    not_checked: tuple[NotChecked, ...]
+    computed: Mapping[str, Any]
+    advice: tuple[str, ...]
+    triage: Mapping[str, Any] | None
+    knowledge_version: str
+    now: datetime | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "findings": [f.as_dict() for f in self.findings],
+            "triage": dict(self.triage) if self.triage else None,
+            "advice": list(self.advice),
+            "computed": dict(self.computed),
+            "not_checked": [n.as_dict() for n in self.not_checked],
+            "knowledge_version": self.knowledge_version,
+        }
+
+
+def _merge_triage(
+    a: Mapping[str, Any] | None, b: Mapping[str, Any] | None
+) -> Mapping[str, Any] | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return b if TRIAGE_RANK[str(b["level"])] > TRIAGE_RANK[str(a["level"])] else a
+
+
+def assess(catalog: Catalog, request: AssessRequest, now: datetime | None = None) -> Assessment:
+    """Run every check on `request`. `now` defaults to the request's own `now`."""
+    ctx = build_context(catalog, request, now or request.now)
+    findings: list[Finding] = []
+    not_checked: list[NotChecked] = []
+    computed: dict[str, Any] = dict(ctx.computed)
+    advice: list[str] = []
+    triage: Mapping[str, Any] | None = None
+    for check in _checks():
+        result = check(ctx)
+        findings.extend(result.findings)
+        not_checked.extend(result.not_checked)
+        computed.update(result.computed)
+        triage = _merge_triage(triage, result.triage)
+        for code in (*result.advice, *(a for f in result.findings for a in f.advice)):
+            if code not in advice:
+                advice.append(code)
+    return Assessment(
+        findings=sort_findings(findings),
+        not_checked=tuple(not_checked),
+        computed=computed,
+        advice=tuple(advice),
+        triage=triage,
+        knowledge_version=catalog.version,
+        now=ctx.now,
+    )

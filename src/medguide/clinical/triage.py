@@ -1,0 +1,10 @@
+"""(Stub, to be filled by its issue.)"""
+
+from __future__ import annotations
+
+from medguide.clinical.context import Context
+from medguide.clinical.findings import CheckResult
+
+
+def check_now(ctx: Context) -> CheckResult:
+    return CheckResult()

@@ -1,0 +1,165 @@
+"""The loaded, validated, indexed and immutable knowledge catalog.
+
+`load_catalog()` reads every knowledge file once, lints it for YAML traps, validates it
+against the strict schema, checks that every source id resolves, and returns a `Catalog`
+whose `version` is a hash of the files' content. Every result reports that version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from medguide.knowledge.models.base import Model
+from medguide.knowledge.models.conditions import ConditionFile
+from medguide.knowledge.models.drug import Drug, DrugClass, Source
+from medguide.knowledge.models.interactions import InteractionFile
+from medguide.knowledge.models.symptoms import SymptomFile
+from medguide.knowledge.yamlfile import YamlTrap, load_yaml
+
+DATA_DIR = Path(__file__).parent / "data"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class KnowledgeError(ValueError):
+    """A knowledge file that cannot be loaded; the message names the file and the path."""
+
+
+class SourcesFile(Model):
+    sources: tuple[Source, ...]
+
+
+class ClassesFile(Model):
+    classes: tuple[DrugClass, ...]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Everything medguide knows, loaded once and never changed."""
+
+    version: str
+    drugs: Mapping[str, Drug]
+    classes: Mapping[str, DrugClass]
+    sources: Mapping[str, Source]
+    interactions: InteractionFile = field(default_factory=InteractionFile)
+    symptoms: SymptomFile = field(default_factory=SymptomFile)
+    conditions: ConditionFile = field(default_factory=ConditionFile)
+    data_dir: Path = DATA_DIR
+
+    def drug(self, drug_id: str) -> Drug | None:
+        return self.drugs.get(drug_id)
+
+    def class_members(self, class_id: str) -> tuple[str, ...]:
+        return tuple(d.id for d in self.drugs.values() if class_id in d.classes)
+
+
+def _validate(model: type[M], data: Any, rel: str) -> M:
+    try:
+        # JSON mode so that lists become tuples and literals come from strings, while the
+        # models stay strict (no "10" for 10, no unknown keys).
+        return model.model_validate_json(json.dumps(data, default=str))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top)"
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise KnowledgeError(f"{rel}: {where}: {first['msg']}{more}") from None
+
+
+def _source_refs(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """Yield (path, source id) for every `sources` list anywhere in a file."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            sub = f"{path}.{key}" if path else str(key)
+            if key == "sources" and isinstance(value, list):
+                for i, sid in enumerate(value):
+                    yield f"{sub}[{i}]", str(sid)
+            else:
+                yield from _source_refs(value, sub)
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            yield from _source_refs(item, f"{path}[{i}]")
+
+
+def _check_sources(data: Any, rel: str, known: Mapping[str, Source]) -> None:
+    for where, sid in _source_refs(data):
+        if sid not in known:
+            raise KnowledgeError(f"{rel}: {where}: source id {sid!r} is not in sources.yaml")
+
+
+def _read(path: Path, root: Path) -> tuple[str, Any]:
+    rel = path.relative_to(root).as_posix()
+    try:
+        return rel, load_yaml(path.read_text(encoding="utf-8"))
+    except YamlTrap as exc:
+        raise KnowledgeError(f"{rel}: {exc}") from None
+
+
+def iter_knowledge_files(root: Path = DATA_DIR) -> list[Path]:
+    return sorted(p for p in root.rglob("*.yaml") if p.is_file())
+
+
+def compute_version(root: Path = DATA_DIR) -> str:
+    digest = hashlib.sha256()
+    for path in iter_knowledge_files(root):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+    return "kb-" + digest.hexdigest()[:12]
+
+
+def load_catalog_from(root: Path) -> Catalog:
+    """Load and validate the knowledge under `root`; raise KnowledgeError naming the file."""
+    rel, raw = _read(root / "sources.yaml", root)
+    sources_file = _validate(SourcesFile, raw, rel)
+    sources = {s.id: s for s in sources_file.sources}
+    if len(sources) != len(sources_file.sources):
+        raise KnowledgeError(f"{rel}: duplicate source ids")
+
+    rel, raw = _read(root / "classes.yaml", root)
+    _check_sources(raw, rel, sources)
+    classes = {c.id: c for c in _validate(ClassesFile, raw, rel).classes}
+
+    drugs: dict[str, Drug] = {}
+    for path in sorted((root / "drugs").glob("*.yaml")):
+        rel, raw = _read(path, root)
+        _check_sources(raw, rel, sources)
+        drug = _validate(Drug, raw, rel)
+        if drug.id != path.stem:
+            raise KnowledgeError(f"{rel}: id {drug.id!r} does not match the file name")
+        for cls in drug.classes:
+            if cls not in classes:
+                raise KnowledgeError(f"{rel}: classes: unknown class {cls!r}")
+        drugs[drug.id] = drug
+
+    optional: dict[str, Any] = {}
+    for name, model in (("interactions", InteractionFile), ("symptoms", SymptomFile),
+                        ("conditions", ConditionFile)):
+        path = root / f"{name}.yaml"
+        if path.exists():
+            rel, raw = _read(path, root)
+            _check_sources(raw, rel, sources)
+            optional[name] = _validate(model, raw, rel)
+
+    return Catalog(
+        version=compute_version(root),
+        drugs=MappingProxyType(drugs),
+        classes=MappingProxyType(classes),
+        sources=MappingProxyType(sources),
+        data_dir=root,
+        **optional,
+    )
+
+
+@cache
+def load_catalog() -> Catalog:
+    """The packaged catalog, loaded once per process."""
+    return load_catalog_from(DATA_DIR)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from medguide.cli import assess_cmd, guide_cmd
+from medguide.cli import assess_cmd, guide_cmd, knowledge_cmd
 
 app = typer.Typer(
     name="medguide",
@@ -19,7 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (guide_cmd, assess_cmd):
+for module in (guide_cmd, assess_cmd, knowledge_cmd):
     module.register(app)
 
 

@@ -29,3 +29,38 @@ def catalog() -> Any:
         return load_catalog()
     except KnowledgeError as exc:
         fail(f"knowledge failed to load: {exc}", exitcodes.KNOWLEDGE_ERROR)
+
+
+def describe_validation_error(exc: Any) -> str:
+    """One line naming the first bad field of a pydantic ValidationError."""
+    first = exc.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    msg = str(first["msg"])
+    if first["type"] == "extra_forbidden":
+        msg = "unknown field"
+    more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
+    return f"{loc}: {msg}{more}"
+
+
+def read_document(path: str) -> Any:
+    """Read JSON or YAML from a file or '-' (stdin); fail with one clear line."""
+    import yaml
+
+    try:
+        text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()  # noqa: SIM115
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror}", exitcodes.NOT_FOUND)
+    except UnicodeDecodeError:
+        fail(f"{path} is not a UTF-8 text file")
+    if not text.strip():
+        fail(f"{path} is empty")
+    try:
+        if text.lstrip().startswith(("{", "[")):
+            return json.loads(text)
+        return yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        fail(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        fail(f"{path} is not valid YAML{where}")

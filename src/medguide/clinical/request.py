@@ -84,8 +84,15 @@ class Event(Strict):
     """Something that happened: a dose stopped or increased, a pump alarm, a new drug."""
 
     kind: Literal[
-        "stopped", "dose_increased", "dose_decreased", "doses_missed", "started_drug",
-        "pump_alarm", "pump_refill_missed", "kidney_function_worse", "dialysis_started",
+        "stopped",
+        "dose_increased",
+        "dose_decreased",
+        "doses_missed",
+        "started_drug",
+        "pump_alarm",
+        "pump_refill_missed",
+        "kidney_function_worse",
+        "dialysis_started",
         "wants_to_stop",
     ]
     drug: str | None = None

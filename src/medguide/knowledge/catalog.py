@@ -70,8 +70,9 @@ def _validate(model: type[M], data: Any, rel: str) -> M:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top)"
+        msg = "unknown field" if first["type"] == "extra_forbidden" else first["msg"]
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise KnowledgeError(f"{rel}: {where}: {first['msg']}{more}") from None
+        raise KnowledgeError(f"{rel}: {where}: {msg}{more}") from None
 
 
 def _source_refs(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
@@ -141,8 +142,11 @@ def load_catalog_from(root: Path) -> Catalog:
         drugs[drug.id] = drug
 
     optional: dict[str, Any] = {}
-    for name, model in (("interactions", InteractionFile), ("symptoms", SymptomFile),
-                        ("conditions", ConditionFile)):
+    for name, model in (
+        ("interactions", InteractionFile),
+        ("symptoms", SymptomFile),
+        ("conditions", ConditionFile),
+    ):
         path = root / f"{name}.yaml"
         if path.exists():
             rel, raw = _read(path, root)

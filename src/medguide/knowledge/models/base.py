@@ -95,10 +95,19 @@ class Sourced(Model):
 
 
 class Range(Model):
-    """An inclusive numeric range; either end may be open."""
+    """A numeric range; either end may be open.
+
+    `low` and `high` are inclusive. `below` is an exclusive upper end, for bands such as
+    "2 to 7 years" (low 2, below 8) that must not overlap the next band.
+    """
 
     low: float | None = None
     high: float | None = None
+    below: float | None = None
 
     def contains(self, x: float) -> bool:
-        return (self.low is None or x >= self.low) and (self.high is None or x <= self.high)
+        return (
+            (self.low is None or x >= self.low)
+            and (self.high is None or x <= self.high)
+            and (self.below is None or x < self.below)
+        )

@@ -1,0 +1,59 @@
+"""`medguide assess FILE|-`: the assessment of DESIGN.md from a JSON or YAML request."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from medguide.cli import exitcodes
+from medguide.cli.common import (
+    catalog,
+    describe_validation_error,
+    fail,
+    print_json,
+    read_document,
+)
+
+SEVERITIES = ("info", "low", "moderate", "high", "critical")
+
+
+def assess(
+    file: Annotated[str, typer.Argument(help="Request file (JSON or YAML), or - for stdin.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    fail_on: Annotated[
+        str | None,
+        typer.Option("--fail-on", help="Exit 1 if a finding is at or above this severity."),
+    ] = None,
+) -> None:
+    """Check a patient's medicines: doses, kidneys, age, interactions, what to do now."""
+    from pydantic import ValidationError
+
+    from medguide.clinical.assess import assess as run_assessment
+    from medguide.clinical.request import AssessRequest
+
+    if fail_on is not None and fail_on not in SEVERITIES:
+        fail(f"--fail-on must be one of {', '.join(SEVERITIES)}")
+    data = read_document(file)
+    if not isinstance(data, dict):
+        fail("the request must be a JSON or YAML object with at least 'medications'")
+    try:
+        request = AssessRequest.model_validate(data)
+    except ValidationError as exc:
+        fail(describe_validation_error(exc))
+    cat = catalog()
+    result = run_assessment(cat, request).as_dict()
+    if as_json:
+        print_json(result)
+    else:
+        from medguide.cli.render import render_assessment
+
+        render_assessment(result, cat)
+    if fail_on is not None:
+        rank = SEVERITIES.index(fail_on)
+        if any(SEVERITIES.index(f["severity"]) >= rank for f in result["findings"]):
+            raise typer.Exit(exitcodes.FINDINGS_AT_THRESHOLD)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("assess")(assess)

@@ -1,0 +1,81 @@
+"""`medguide guide` and `medguide drugs`: the drug guide for people, and the catalog list."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from medguide.cli import exitcodes
+from medguide.cli.common import catalog, fail, print_json
+
+
+def guide(
+    drug: Annotated[str, typer.Argument(help="A drug name, brand or common misspelling.")],
+    section: Annotated[
+        str | None, typer.Option("--section", "-s", help="Show one section (e.g. side_effects).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Show what a medicine is for, how to take it and what to watch for, with sources."""
+    from medguide.answers.guide import SECTION_IDS, build_guide
+    from medguide.knowledge.names import resolve_name
+
+    cat = catalog()
+    name = resolve_name(cat, drug)
+    if name.drug_id is None:
+        if name.ingredient:
+            fail(
+                f"'{drug}' is {name.ingredient}, a known medicine that medguide does not cover "
+                "yet; ask a pharmacist",
+                exitcodes.NOT_FOUND,
+            )
+        fail(f"'{drug}' is not a medicine medguide recognises", exitcodes.NOT_FOUND)
+    g = build_guide(cat, name.drug_id)
+    if section is not None:
+        if section not in SECTION_IDS:
+            fail(f"unknown section '{section}'; choose one of: {', '.join(SECTION_IDS)}")
+        found = g.section(section)
+        if found is None:
+            fail(f"the {g.name} guide has nothing under '{section}' yet", exitcodes.NOT_FOUND)
+        g = type(g)(g.drug_id, g.name, (found,), g.knowledge_version)
+    if as_json:
+        print_json(g.as_dict())
+        return
+    from medguide.cli.render import render_guide
+
+    render_guide(g, cat)
+
+
+def drugs(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """List the medicines, substances and herbals medguide covers."""
+    cat = catalog()
+    rows = [
+        {
+            "id": d.id,
+            "name": d.name,
+            "kind": d.kind,
+            "depth": d.depth,
+            "brands": [b.name for b in d.brands],
+        }
+        for d in sorted(cat.drugs.values(), key=lambda d: d.id)
+    ]
+    if as_json:
+        print_json({"knowledge_version": cat.version, "drugs": rows})
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"medguide catalog ({cat.version})")
+    for col in ("id", "name", "kind", "depth", "brands"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["id"], r["name"], r["kind"], r["depth"], ", ".join(r["brands"]))
+    Console().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("guide")(guide)
+    app.command("drugs")(drugs)

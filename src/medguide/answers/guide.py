@@ -90,13 +90,18 @@ def _dose_line(r: DoseRule) -> GuideItem:
 
 def _uses(drug: Drug) -> Iterator[GuideItem]:
     labels = {
-        "approved": "Approved use",
-        "off_label": "Used off-label",
-        "other_jurisdiction": "Approved elsewhere, not in the US",
-        "not_indicated": "Not a use",
+        "approved": "approved",
+        "off_label": "off-label",
+        "other_jurisdiction": "approved elsewhere, not in the US",
+        "not_indicated": "not a use",
     }
     for ind in drug.indications:
-        yield GuideItem(f"{labels[ind.status]}: {ind.text}", ind.sources, ind.judgment)
+        route = f", {ind.route}" if ind.route != "any" else ""
+        yield GuideItem(
+            f"{ind.condition.capitalize()} ({labels[ind.status]}{route}): {ind.text}",
+            ind.sources,
+            ind.judgment,
+        )
 
 
 def _side_effects(drug: Drug) -> Iterator[GuideItem]:

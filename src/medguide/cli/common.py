@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
@@ -36,8 +37,13 @@ def describe_validation_error(exc: Any) -> str:
     first = exc.errors()[0]
     loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
     msg = str(first["msg"])
+    ctx = first.get("ctx") or {}
     if first["type"] == "extra_forbidden":
         msg = "unknown field"
+    elif first["type"] == "too_short":
+        msg = f"needs at least {ctx.get('min_length')} item(s)"
+    elif first["type"] == "too_long":
+        msg = f"at most {ctx.get('max_length')} items are accepted, got {ctx.get('actual_length')}"
     more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
     return f"{loc}: {msg}{more}"
 
@@ -47,7 +53,7 @@ def read_document(path: str) -> Any:
     import yaml
 
     try:
-        text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()  # noqa: SIM115
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         fail(f"cannot read {path}: {exc.strerror}", exitcodes.NOT_FOUND)
     except UnicodeDecodeError:

@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from medguide.units import UnknownUnit, normalize_unit
 
 MAX_MEDICATIONS = 100  # a list longer than this is refused, not screened slowly
 
@@ -55,6 +57,17 @@ class Medication(Strict):
     started: date | None = None
     prn: bool = False
 
+    @field_validator("unit")
+    @classmethod
+    def _known_unit(cls, unit: str | None) -> str | None:
+        if unit is None:
+            return None
+        try:
+            normalize_unit(unit)  # kept as written, so error-prone spellings are still flagged
+            return unit
+        except UnknownUnit as exc:
+            raise ValueError(str(exc)) from None
+
     @model_validator(mode="after")
     def _something(self) -> Medication:
         if not (self.text and self.text.strip()) and not (self.drug and self.drug.strip()):
@@ -67,6 +80,7 @@ class Ingestion(Strict):
     amount: float | None = Field(default=None, gt=0, le=1_000_000)
     unit: str | None = Field(default=None, max_length=20)
     strength_mg: float | None = Field(default=None, gt=0, le=10_000)
+    concentration: str | None = Field(default=None, max_length=40)  # liquids: "5 mg/mL"
     hours_ago: float | None = Field(default=None, ge=0, le=24 * 30)
     intentional: bool | None = None
     route: str | None = None

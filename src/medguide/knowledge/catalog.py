@@ -104,13 +104,10 @@ def _read(path: Path, root: Path) -> tuple[str, Any]:
         raise KnowledgeError(f"{rel}: {exc}") from None
 
 
-def iter_knowledge_files(root: Path = DATA_DIR) -> list[Path]:
-    return sorted(p for p in root.rglob("*.yaml") if p.is_file())
-
-
 def compute_version(root: Path = DATA_DIR) -> str:
+    """A hash of every knowledge file (YAML, name lists, pairwise tables) under `root`."""
     digest = hashlib.sha256()
-    for path in iter_knowledge_files(root):
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())

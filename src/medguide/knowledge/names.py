@@ -1,13 +1,299 @@
-"""Name resolution: brand, synonym, salt, misspelling → ingredient. (Stub; see issue 2.)"""
+"""Name resolution: free text → ingredient (brand, synonym, salt, spelling, misspelling).
+
+Order of attempts, first hit wins:
+
+1. the catalog, as written (drug id or name, brand → product, synonym, salt form), compared
+   on a key without case, accents, spaces or hyphens ("Baclo-fen", "baclofène");
+2. the catalog again after removing salt words ("hydrochloride") and filler, form and route
+   words ("a glass of", "intrathecal"), listed in `data/vocabulary/words.json`;
+3. the public name lists (FDA UNII names, DrugBank open vocabulary) shipped in
+   `data/vocabulary/names.tsv`: a drug that is known but has no knowledge file ("known drug,
+   not covered yet"). This comes before fuzzy matching so that a real drug name is never
+   bent into a look-alike catalog drug (arbaclofen is not baclofen);
+4. fuzzy matching against the catalog names (rapidfuzz, `FUZZY_THRESHOLD`), for typos.
+
+Anything else resolves with method "none"; the caller reports `unknown_drug`.
+
+Indexes are built once: per catalog version for the catalog, once per process for the
+public lists (loaded only when a catalog lookup fails).
+"""
 
 from __future__ import annotations
 
-from medguide.clinical.model import Resolved
+import json
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Final
+
+from medguide.clinical.model import Resolved, ResolveMethod
 from medguide.knowledge.catalog import Catalog
+
+VOCABULARY_DIR: Final = Path(__file__).parent / "data" / "vocabulary"
+
+# rapidfuzz `fuzz.ratio` score (0-100) a misspelling needs to resolve to a catalog name.
+# 85 accepts one wrong, missing or extra letter in a name of eight letters ("baclofin",
+# "tizanadine") and refuses unrelated words that share letters ("bacon" scores 77 against
+# "baclofen"). tests/test_names.py pins this value and its boundary cases.
+FUZZY_THRESHOLD: Final = 85.0
+# Keys shorter than this are never matched fuzzily: short words are too easily a near miss.
+FUZZY_MIN_LENGTH: Final = 5
+# When two different drugs score within this margin of each other, the match is refused as
+# ambiguous rather than guessed (look-alike names are a known source of medication errors).
+FUZZY_AMBIGUITY_MARGIN: Final = 3.0
+
+_METHOD_RANK: Final[dict[str, int]] = {"exact": 0, "brand": 1, "synonym": 2, "salt": 3}
+
+
+@dataclass(frozen=True)
+class _Entry:
+    drug_id: str
+    product_id: str | None
+    matched: str
+    method: ResolveMethod
+
+
+@dataclass(frozen=True)
+class _CatalogIndex:
+    exact: Mapping[str, _Entry]
+    ambiguous: Mapping[str, tuple[str, ...]]
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Words:
+    salts: frozenset[str]
+    strip: frozenset[str]
+
+
+_NON_ALNUM: Final = re.compile(r"[^a-z0-9]+")
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents; every run of other characters becomes one space."""
+    if not text.isascii():
+        text = "".join(
+            ("" if unicodedata.combining(ch) else ch if ch.isascii() else " ")
+            for ch in unicodedata.normalize("NFKD", text)
+        )
+    return _NON_ALNUM.sub(" ", text.lower()).strip()
+
+
+@lru_cache(maxsize=8192)
+def name_key(text: str) -> str:
+    """The comparison key of a name: lower case, no accents, spaces or punctuation.
+
+    >>> name_key("Baclo-fen"), name_key("Baclofène"), name_key("Ozobax DS")
+    ('baclofen', 'baclofene', 'ozobaxds')
+    """
+    return _fold(text).replace(" ", "")
+
+
+@cache
+def _words() -> _Words:
+    raw = json.loads((VOCABULARY_DIR / "words.json").read_text(encoding="utf-8"))
+    salts = frozenset(raw["salts"])
+    return _Words(salts=salts, strip=salts | frozenset(raw["fillers"]) | frozenset(raw["forms"]))
+
+
+def _stripped_key(text: str) -> tuple[str, bool]:
+    """Key after removing salt, filler and form words, and whether a salt word went."""
+    words = _words()
+    kept = []
+    salt = False
+    for word in _fold(text).split():
+        if word in words.strip or word.isdigit():
+            salt = salt or word in words.salts
+        else:
+            kept.append(word)
+    return "".join(kept), salt
+
+
+_INDEXES: dict[str, _CatalogIndex] = {}
+
+
+def _catalog_index(catalog: Catalog) -> _CatalogIndex:
+    found = _INDEXES.get(catalog.version)
+    if found is not None:
+        return found
+    candidates: dict[str, list[_Entry]] = {}
+
+    def add(name: str, entry: _Entry) -> None:
+        key = name_key(name)
+        if key:
+            candidates.setdefault(key, []).append(entry)
+
+    for drug in catalog.drugs.values():
+        add(drug.id, _Entry(drug.id, None, drug.name, "exact"))
+        add(drug.name, _Entry(drug.id, None, drug.name, "exact"))
+        for brand in drug.brands:
+            add(brand.name, _Entry(drug.id, brand.product, brand.name, "brand"))
+        for synonym in drug.synonyms:
+            add(synonym, _Entry(drug.id, None, synonym, "synonym"))
+        for salt in drug.salts:
+            add(salt, _Entry(drug.id, None, salt, "salt"))
+
+    exact: dict[str, _Entry] = {}
+    ambiguous: dict[str, tuple[str, ...]] = {}
+    for key, entries in candidates.items():
+        drugs = sorted({e.drug_id for e in entries})
+        if len(drugs) > 1:
+            ambiguous[key] = tuple(drugs)
+            continue
+        best = min(entries, key=lambda e: _METHOD_RANK[e.method])
+        products = {e.product_id for e in entries if e.method == "brand"}
+        if best.method == "brand" and len(products) > 1:
+            best = _Entry(best.drug_id, None, best.matched, "brand")
+        exact[key] = best
+    index = _CatalogIndex(
+        exact=exact,
+        ambiguous=ambiguous,
+        keys=tuple(exact),
+    )
+    if len(_INDEXES) > 16:  # test fixtures make a few catalogs; keep the cache small
+        _INDEXES.clear()
+    _INDEXES[catalog.version] = index
+    return index
+
+
+@dataclass(frozen=True)
+class VocabularyHit:
+    ingredient: str
+    source: str
+
+
+@cache
+def _vocabulary() -> Mapping[str, VocabularyHit]:
+    """The public name lists, indexed once per process: key → (ingredient, source)."""
+    index: dict[str, VocabularyHit] = {}
+    path = VOCABULARY_DIR / "names.tsv"
+    with path.open(encoding="utf-8") as fh:
+        sources: dict[str, str] = {}
+        for line in fh:
+            if line.startswith("#"):
+                if line.startswith("#source\t"):
+                    _, code, label = line.rstrip("\n").split("\t", 2)
+                    sources[code] = label
+                continue
+            key, ingredient, code = line.rstrip("\n").split("\t")
+            index[key] = VocabularyHit(ingredient, sources.get(code, code))
+    return index
+
+
+def vocabulary_lookup(text: str) -> VocabularyHit | None:
+    """Look a name up in the public name lists only (exact key, then without salt words)."""
+    vocab = _vocabulary()
+    hit = vocab.get(name_key(text))
+    if hit is None:
+        key, _ = _stripped_key(text)
+        hit = vocab.get(key) if key else None
+    return hit
+
+
+def _hit(
+    text: str,
+    entry: _Entry,
+    score: float,
+    method: ResolveMethod | None = None,
+    provenance: str | None = None,
+) -> Resolved:
+    return Resolved(
+        query=text,
+        ingredient=entry.drug_id,
+        drug_id=entry.drug_id,
+        product_id=entry.product_id,
+        matched=entry.matched,
+        method=method or entry.method,
+        score=score,
+        provenance=provenance,
+    )
+
+
+def resolve_exact(catalog: Catalog, text: str) -> Resolved | None:
+    """Catalog lookup as written (no stripping, no public lists, no fuzzy); None on a miss."""
+    entry = _catalog_index(catalog).exact.get(name_key(text))
+    return _hit(text, entry, 1.0) if entry is not None else None
 
 
 def resolve_name(catalog: Catalog, text: str) -> Resolved:
-    key = text.strip().lower()
-    if key in catalog.drugs:
-        return Resolved(text, key, key, None, key, "exact", 1.0)
-    return Resolved(text, None, None, None, None, "none", 0.0)
+    """Resolve free text to an ingredient; method "none" when it does not resolve.
+
+    Brands that name a product set `product_id` ("Ozobax DS" → ozobax_ds).
+    """
+    index = _catalog_index(catalog)
+    key = name_key(text)
+    if not key:
+        return Resolved(text, None, None, None, None, "none", 0.0)
+    entry = index.exact.get(key)
+    if entry is not None:
+        return _hit(text, entry, 1.0)
+
+    stripped, salt = _stripped_key(text)
+    if stripped and stripped != key:
+        entry = index.exact.get(stripped)
+        if entry is not None:
+            if salt and entry.method == "exact":
+                return _hit(text, entry, 1.0, "salt")
+            return _hit(text, entry, 1.0)
+
+    ambiguous = index.ambiguous.get(key) or index.ambiguous.get(stripped)
+    if ambiguous:
+        return Resolved(
+            text,
+            None,
+            None,
+            None,
+            None,
+            "none",
+            0.0,
+            provenance="ambiguous: " + ", ".join(ambiguous),
+        )
+
+    vocab = _vocabulary()
+    hit = vocab.get(key) or (vocab.get(stripped) if stripped else None)
+    if hit is not None:
+        covered = index.exact.get(name_key(hit.ingredient))
+        return Resolved(
+            query=text,
+            ingredient=covered.drug_id if covered else hit.ingredient,
+            drug_id=covered.drug_id if covered else None,
+            product_id=None,
+            matched=hit.ingredient,
+            method="vocabulary",
+            score=1.0,
+            provenance=hit.source,
+        )
+
+    return _fuzzy(text, stripped or key, index)
+
+
+def _fuzzy(text: str, key: str, index: _CatalogIndex) -> Resolved:
+    if len(key) < FUZZY_MIN_LENGTH or not index.keys:
+        return Resolved(text, None, None, None, None, "none", 0.0)
+    from rapidfuzz import fuzz, process
+
+    found = process.extract(
+        key, index.keys, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD, limit=5
+    )
+    if not found:
+        return Resolved(text, None, None, None, None, "none", 0.0)
+    best_key, best_score, _ = found[0]
+    entry = index.exact[best_key]
+    rivals = sorted(
+        {index.exact[k].drug_id for k, s, _ in found if best_score - s <= FUZZY_AMBIGUITY_MARGIN}
+    )
+    if len(rivals) > 1:
+        return Resolved(
+            text,
+            None,
+            None,
+            None,
+            None,
+            "none",
+            best_score / 100,
+            provenance="ambiguous: " + ", ".join(rivals),
+        )
+    return _hit(text, entry, best_score / 100, "fuzzy")

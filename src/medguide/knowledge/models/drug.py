@@ -23,6 +23,7 @@ from medguide.knowledge.models.base import (
     Sourced,
     SourceId,
 )
+from medguide.knowledge.models.symptoms import TriageLevel
 
 Frequency = Literal["very_common", "common", "uncommon", "rare", "unknown"]
 Kind = Literal["drug", "substance", "herbal"]
@@ -91,6 +92,12 @@ class DoseRule(Model):
     titration: tuple[TitrationStep, ...] = ()
     step_interval_days: int | None = None
     label_status: Literal["label", "literature", "guideline", "judgment"] = "label"
+    phase: Literal["screening", "titration", "maintenance"] | None = Field(
+        default=None, description="for intrathecal rules: test bolus or pump maintenance"
+    )
+    origin: Literal["spinal", "cerebral"] | None = Field(
+        default=None, description="origin of the spasticity the rule is for, when it matters"
+    )
     text: str
     sources: tuple[SourceId, ...] = Field(min_length=1)
 
@@ -108,14 +115,28 @@ class RenalBand(Model):
     text: str
     sources: tuple[SourceId, ...] = Field(min_length=1)
     judgment: bool = False
+    note: str | None = None
 
 
 class Renal(Model):
+    """Kidney rules. `bands` must not overlap for one measure; `route` is where they apply
+    (oral baclofen is cleared by the kidneys; an intrathecal dose is not adjusted by them)."""
+
     renally_cleared: bool
+    route: Route = "any"
     fraction_unchanged_urine: Range | None = None
     bands: tuple[RenalBand, ...] = ()
     dialysis: RenalBand | None = None
     summary: Sourced | None = None
+
+    @model_validator(mode="after")
+    def _bands_sane(self) -> Renal:
+        for band in (*self.bands, *(b for b in (self.dialysis,) if b is not None)):
+            if band.action == "reduce" and band.dose_factor is None:
+                raise ValueError("a 'reduce' band needs a dose_factor")
+            if band.action != "reduce" and band.dose_factor is not None:
+                raise ValueError("only a 'reduce' band has a dose_factor")
+        return self
 
 
 class AgeRule(Model):
@@ -129,19 +150,29 @@ class AgeRule(Model):
     daily_dose_at_or_above: Quantity | None = None
     max_daily: Quantity | None = None
     max_daily_per_kg: Quantity | None = None
+    when_starting: bool = Field(
+        default=False, description="applies to the starting dose of a new prescription only"
+    )
     severity: Severity
     text: str
     sources: tuple[SourceId, ...] = Field(min_length=1)
     judgment: bool = False
+    note: str | None = None
 
 
 class AdverseEffect(Model):
+    """One adverse effect. `frequency` bands: very_common >= 10 %, common 1-10 %,
+    uncommon 0.1-1 %, rare < 0.1 % or described by the label only as rare, unknown when no
+    source gives a rate. Where a label gives a range, the band follows its upper end."""
+
     name: str
     frequency: Frequency
     percent: Range | None = None
     serious: bool = False
     symptom: Code | None = Field(default=None, description="id in the symptom vocabulary")
     sources: tuple[SourceId, ...] = Field(min_length=1)
+    judgment: bool = False
+    note: str | None = None
 
 
 class DrugWarning(Sourced):
@@ -161,30 +192,63 @@ class ConditionRule(Sourced):
     route: Route = "any"
 
 
+class ReproductionNote(Sourced):
+    """A pregnancy or lactation statement; `severity` overrides the finding's default."""
+
+    severity: Severity | None = None
+    route: Route = "any"
+
+
 class Reproduction(Model):
-    pregnancy: tuple[Sourced, ...] = ()
-    neonatal: tuple[Sourced, ...] = ()
-    lactation: tuple[Sourced, ...] = ()
-    fetal_toxicity: Sourced | None = None
+    pregnancy: tuple[ReproductionNote, ...] = ()
+    neonatal: tuple[ReproductionNote, ...] = ()
+    lactation: tuple[ReproductionNote, ...] = ()
+    fetal_toxicity: ReproductionNote | None = None
 
 
 class OverdoseThreshold(Model):
-    """A reported amount and what was seen at or above it."""
+    """A reported amount and what was seen at or above it.
+
+    `level` is the care an ingestion at or above the amount needs (None: urgent, a poison
+    centre today). With `per_kg` the amount is per kilogram of body weight.
+    """
 
     at_or_above: Quantity
     per_kg: bool = False
     population: Literal["adult", "child", "any"] = "any"
     effect: str
+    level: TriageLevel | None = None
     sources: tuple[SourceId, ...] = Field(min_length=1)
+    judgment: bool = False
+    note: str | None = None
 
 
 class Overdose(Model):
+    """What is known about too much of the drug by one route.
+
+    `child_below_years`: under this age the `child` thresholds apply. `hemodialysis_kidney_below`:
+    the CrCl or eGFR (mL/min) under which haemodialysis is worth considering in a serious
+    poisoning (dialysis-dependent patients always qualify).
+    """
+
     route: Route = "oral"
     signs: tuple[Sourced, ...] = ()
     thresholds: tuple[OverdoseThreshold, ...] = ()
     management: tuple[Sourced, ...] = ()
-    charcoal_window_hours: float | None = None
+    charcoal_window_hours: float | None = Field(default=None, gt=0)
     hemodialysis: Sourced | None = None
+    hemodialysis_kidney_below: float | None = Field(default=None, gt=0)
+    child_below_years: float = Field(default=18, gt=0, le=18)
+
+
+class GapRule(Model):
+    """A gap since the last dose long enough to count as stopping, for withdrawal."""
+
+    hours: float = Field(gt=0)
+    text: str
+    sources: tuple[SourceId, ...] = Field(min_length=1)
+    judgment: bool = False
+    note: str | None = None
 
 
 class Withdrawal(Model):
@@ -194,13 +258,31 @@ class Withdrawal(Model):
     onset: Sourced | None = None
     prevention: tuple[Sourced, ...] = ()
     management: tuple[Sourced, ...] = ()
+    after_gap: GapRule | None = None
 
 
 class Taper(Model):
+    """How to come off a drug: the shortest taper, when to go slower, and the last step.
+
+    `route` is where a planned taper applies; for any other route `refer_other_routes`
+    says who manages it instead (an intrathecal pump is tapered by its team, not a plan).
+    """
+
+    route: Route = "any"
     min_days: int = Field(ge=1)
     long_use_days: int | None = Field(default=None, description="taper longer after this")
+    long_use_min_days: int | None = Field(default=None, ge=1)
+    high_daily: Quantity | None = Field(default=None, description="at or above: go slower")
+    high_dose_min_days: int | None = Field(default=None, ge=1)
+    step_days: int = Field(default=3, ge=1, description="days between reductions")
+    final_daily_max: Quantity | None = Field(
+        default=None, description="the last daily dose before stopping is at most this"
+    )
     text: str
     sources: tuple[SourceId, ...] = Field(min_length=1)
+    judgment: bool = False
+    note: str | None = None
+    refer_other_routes: Sourced | None = None
 
 
 class MissedDose(Model):
@@ -228,6 +310,12 @@ class Faq(Model):
     answer: str
     section: Code
     sources: tuple[SourceId, ...] = Field(min_length=1)
+
+
+class GlanceRow(Sourced):
+    """One row of the at-a-glance summary of a drug."""
+
+    aspect: Code
 
 
 class Correction(Model):
@@ -288,6 +376,7 @@ class Drug(Model):
     pharmacokinetics: tuple[PkParameter, ...] = ()
     storage: tuple[Sourced, ...] = ()
     faq: tuple[Faq, ...] = ()
+    at_a_glance: tuple[GlanceRow, ...] = ()
     corrections: tuple[Correction, ...] = ()
     sources: tuple[SourceId, ...] = Field(default=(), description="sources for identity/codes")
 

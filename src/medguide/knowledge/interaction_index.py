@@ -1,0 +1,279 @@
+"""The interaction rules and the NDF-RT pairwise layer, indexed once per catalog.
+
+`interaction_index(catalog)` is built on the first screen (lazily, so that loading the catalog
+stays fast for commands that never screen) and kept for the life of the catalog. It holds:
+
+- for each catalog drug, its classes (with their parent classes) and their properties;
+- for each drug, which pairwise rules it can stand on side `a` and side `b` of, so that
+  finding the rules for a pair is two set intersections rather than a scan;
+- the imported pairwise layers (VA NDF-RT 2014), keyed by the unordered pair of ingredient
+  keys: a catalog drug id when a monograph claims the DrugBank id or the name, else the
+  ingredient's lower-case name;
+- memos of pair results and of whole-list results (pure functions of their keys), filled as
+  lists are screened and cleared when they grow past a bound.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from medguide.knowledge.catalog import Catalog
+from medguide.knowledge.models.interactions import (
+    INTERACTION_SEVERITY_RANK,
+    InteractionRule,
+    InteractionSeverity,
+    PairwiseLayer,
+    Side,
+)
+
+
+def normalize_name(name: str) -> str:
+    """The form ingredient names are compared in: lower case, single spaces."""
+    return " ".join(name.replace("_", " ").lower().split())
+
+
+@dataclass(frozen=True)
+class PairwiseEntry:
+    """One pair from an imported layer, with where it came from."""
+
+    layer: str
+    rating: str  # as the source writes it ("Critical", "Significant")
+    severity: InteractionSeverity  # mapped onto minor/moderate/major/contraindicated
+    names: tuple[str, str]  # the ingredient names the source uses
+    concept_ids: tuple[str, ...]
+    provenance: str
+    sources: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "layer": self.layer,
+            "rating": self.rating,
+            "severity": self.severity,
+            "names": list(self.names),
+            "concept_ids": list(self.concept_ids),
+            "provenance": self.provenance,
+            "sources": list(self.sources),
+        }
+
+
+@dataclass
+class InteractionIndex:
+    """Everything the screen needs, precomputed from one catalog. Treat as read-only; only
+    the pair memo grows."""
+
+    rules: tuple[InteractionRule, ...]
+    drug_classes: Mapping[str, frozenset[str]]
+    drug_properties: Mapping[str, frozenset[str]]
+    a_hits: Mapping[str, frozenset[int]]
+    b_hits: Mapping[str, frozenset[int]]
+    aliases: Mapping[str, str]
+    pairwise: Mapping[frozenset[str], PairwiseEntry]
+    memo: dict[Any, Any] = field(default_factory=dict)  # pair → result
+    results: dict[Any, Any] = field(default_factory=dict)  # whole list → findings
+
+    def key_for(self, drug_id: str | None, ingredient: str | None) -> str | None:
+        """The ingredient key rules and pairwise data are indexed by."""
+        if drug_id is not None:
+            return drug_id
+        if ingredient is None:
+            return None
+        name = normalize_name(ingredient)
+        return self.aliases.get(name, name)
+
+    def rules_for(self, x: str, y: str) -> list[tuple[InteractionRule, bool]]:
+        """Rules that may apply to x with y (routes not yet checked), each with whether x
+        stands on side a."""
+        empty: frozenset[int] = frozenset()
+        out = [(self.rules[i], True) for i in self.a_hits.get(x, empty) & self.b_hits.get(y, empty)]
+        out += [
+            (self.rules[i], False) for i in self.a_hits.get(y, empty) & self.b_hits.get(x, empty)
+        ]
+        return out
+
+
+def _class_closure(catalog: Catalog, classes: Iterable[str]) -> frozenset[str]:
+    out: set[str] = set()
+    stack = list(classes)
+    while stack:
+        cid = stack.pop()
+        if cid in out:
+            continue
+        out.add(cid)
+        parent = catalog.classes[cid].parent if cid in catalog.classes else None
+        if parent:
+            stack.append(parent)
+    return frozenset(out)
+
+
+def side_matches_drug(
+    side: Side, drug_id: str, classes: frozenset[str], properties: frozenset[str]
+) -> bool:
+    """Whether a drug can stand on this side (route aside)."""
+    if classes & set(side.except_classes):
+        return False
+    return (
+        drug_id in side.drugs
+        or bool(classes & set(side.classes))
+        or bool(properties & set(side.properties))
+    )
+
+
+def side_matches_route(side: Side, routes: frozenset[str]) -> bool:
+    """A side with a route applies only when the drug is given by that route."""
+    return side.route is None or side.route == "any" or side.route in routes
+
+
+def _read_layer(path: Path, layer: PairwiseLayer) -> list[tuple[list[str], PairwiseEntry]]:
+    rows: list[tuple[list[str], PairwiseEntry]] = []
+    with path.open(encoding="utf-8") as fh:
+        header: list[str] | None = None
+        for line in fh:
+            if line.startswith("#") or not line.strip():
+                continue
+            cols = line.rstrip("\n").split("\t")
+            if header is None:
+                header = cols
+                continue
+            rec = dict(zip(header, cols, strict=True))
+            severity = layer.severity_map.get(rec["severity"])
+            if severity is None:
+                raise ValueError(f"{path.name}: unmapped severity {rec['severity']!r}")
+            entry = PairwiseEntry(
+                layer=layer.id,
+                rating=rec["severity"],
+                severity=severity,
+                names=(rec["a_name"], rec["b_name"]),
+                concept_ids=tuple(rec["nui"].split(",")),
+                provenance=layer.provenance,
+                sources=layer.sources,
+            )
+            sides = [
+                rec["a_drugbank"],
+                rec["a_name"],
+                rec["a_aliases"],
+                rec["b_drugbank"],
+                rec["b_name"],
+                rec["b_aliases"],
+            ]
+            rows.append((sides, entry))
+    return rows
+
+
+def build_index(catalog: Catalog) -> InteractionIndex:
+    """Index `catalog`'s interaction rules and pairwise layers (see the module docstring)."""
+    ifile = catalog.interactions
+    drug_classes = {d.id: _class_closure(catalog, d.classes) for d in catalog.drugs.values()}
+    drug_props = {
+        did: frozenset(
+            p for c in cls if c in catalog.classes for p in catalog.classes[c].properties
+        )
+        for did, cls in drug_classes.items()
+    }
+    a_hits: dict[str, frozenset[int]] = {}
+    b_hits: dict[str, frozenset[int]] = {}
+    for did in catalog.drugs:
+        cls, props = drug_classes[did], drug_props[did]
+        a_hits[did] = frozenset(
+            i for i, r in enumerate(ifile.rules) if side_matches_drug(r.a, did, cls, props)
+        )
+        b_hits[did] = frozenset(
+            i for i, r in enumerate(ifile.rules) if side_matches_drug(r.b, did, cls, props)
+        )
+
+    # Names a catalog drug answers to, for mapping pairwise data onto monographs.
+    catalog_names: dict[str, str] = {}
+    by_drugbank: dict[str, str] = {}
+    for d in catalog.drugs.values():
+        catalog_names.setdefault(normalize_name(d.id), d.id)
+        catalog_names.setdefault(normalize_name(d.name), d.id)
+        if d.codes.drugbank:
+            by_drugbank[d.codes.drugbank] = d.id
+    aliases: dict[str, str] = dict(catalog_names)
+
+    pairwise: dict[frozenset[str], PairwiseEntry] = {}
+    for layer in ifile.pairwise_layers:
+        path = catalog.data_dir / layer.file
+        if not path.exists():
+            continue
+        for sides, entry in _read_layer(path, layer):
+            keys = []
+            for dbid, name, more in (sides[0:3], sides[3:6]):
+                names = [name, *(a for a in more.split("|") if a)]
+                key = by_drugbank.get(dbid) or next(
+                    (catalog_names[n] for n in names if n in catalog_names), name
+                )
+                for n in names:
+                    aliases.setdefault(n, key)
+                keys.append(key)
+            pair = frozenset(keys)
+            if len(pair) != 2:
+                continue
+            old = pairwise.get(pair)
+            if old is None or (
+                INTERACTION_SEVERITY_RANK[entry.severity] > INTERACTION_SEVERITY_RANK[old.severity]
+            ):
+                pairwise[pair] = entry
+
+    return InteractionIndex(
+        rules=ifile.rules,
+        drug_classes=drug_classes,
+        drug_properties=drug_props,
+        a_hits=a_hits,
+        b_hits=b_hits,
+        aliases=aliases,
+        pairwise=pairwise,
+    )
+
+
+# One index per live catalog. The Catalog dataclass is not hashable (it holds mappings), so
+# it is keyed by identity and dropped when the catalog is garbage-collected.
+_INDEXES: dict[int, tuple[weakref.ref[Catalog], InteractionIndex]] = {}
+
+
+def interaction_index(catalog: Catalog) -> InteractionIndex:
+    """The index of `catalog`, built on first use and reused afterwards."""
+    hit = _INDEXES.get(id(catalog))
+    if hit is not None and hit[0]() is catalog:
+        return hit[1]
+    index = build_index(catalog)
+    key = id(catalog)
+    _INDEXES[key] = (weakref.ref(catalog, lambda _ref: _INDEXES.pop(key, None)), index)
+    return index
+
+
+def check_rule_references(catalog: Catalog) -> list[str]:
+    """Problems with the ids the interaction rules name: drugs, classes and properties that
+    nothing in the catalog has. An empty list means every rule can fire."""
+    properties = {p for c in catalog.classes.values() for p in c.properties}
+    problems = []
+    ifile = catalog.interactions
+
+    def check(where: str, side: Side) -> None:
+        for d in side.drugs:
+            if d not in catalog.drugs:
+                problems.append(f"{where}: unknown drug {d!r}")
+        for c in (*side.classes, *side.except_classes):
+            if c not in catalog.classes:
+                problems.append(f"{where}: unknown class {c!r}")
+        for p in side.properties:
+            if p not in properties:
+                problems.append(f"{where}: no class has property {p!r}")
+
+    for r in ifile.rules:
+        check(f"rules.{r.id}.a", r.a)
+        check(f"rules.{r.id}.b", r.b)
+    for g in ifile.groups:
+        if g.property not in properties:
+            problems.append(f"groups.{g.id}: no class has property {g.property!r}")
+    for dup in ifile.duplicates:
+        for c in dup.classes:
+            if c not in catalog.classes:
+                problems.append(f"duplicates.{dup.id}: unknown class {c!r}")
+    for layer in ifile.pairwise_layers:
+        if not (catalog.data_dir / layer.file).exists():
+            problems.append(f"pairwise_layers.{layer.id}: missing file {layer.file}")
+    return problems

@@ -79,7 +79,7 @@ def resolve_condition(catalog: Catalog, text_or_code: str) -> ResolvedCondition 
         return None
 
     m = _ICD.match(query)
-    if m and not _norm_text(query) in {c.id for c in vocab.conditions}:
+    if m and _norm_text(query) not in {c.id for c in vocab.conditions}:
         code = _norm_icd(m.group(1))
         best: tuple[int, Condition, str] | None = None
         for cond in vocab.conditions:

@@ -19,6 +19,8 @@ import random
 import statistics
 import time
 
+from timing import percentile
+
 TEN = [
     "baclofen",
     "oxycodone",
@@ -31,11 +33,6 @@ TEN = [
     "diazepam",
     "phenelzine",
 ]
-
-
-def percentile(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
 
 
 def report(label: str, times_us: list[float], unit: str = "us") -> None:
@@ -109,8 +106,22 @@ def bench_screen(runs: int = 20000) -> None:
     report("screen 10, random, cold memo", times)
 
 
+def bench_index(runs: int = 20) -> list[float]:
+    from medguide.knowledge.catalog import load_catalog
+    from medguide.knowledge.interaction_index import build_index
+
+    cat = load_catalog()
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        build_index(cat)
+        times.append((time.perf_counter() - t) * 1000)
+    return times
+
+
 def main() -> None:
     report("catalog load + interaction index (NDF-RT)", bench_load(), "ms")
+    report("interaction index alone (rules + NDF-RT read and keyed)", bench_index(), "ms")
     bench_screen()
 
 

@@ -190,6 +190,9 @@ def build_index(catalog: Catalog) -> InteractionIndex:
     for d in catalog.drugs.values():
         catalog_names.setdefault(normalize_name(d.id), d.id)
         catalog_names.setdefault(normalize_name(d.name), d.id)
+    for d in catalog.drugs.values():  # after every id and name, so those win a clash
+        for syn in (*d.synonyms, *d.salts):
+            catalog_names.setdefault(normalize_name(syn), d.id)
         if d.codes.drugbank:
             by_drugbank[d.codes.drugbank] = d.id
     aliases: dict[str, str] = dict(catalog_names)

@@ -1,0 +1,422 @@
+"""Too much of a drug: how much was taken, how it compares with reported toxic amounts, and
+what to do now.
+
+`check_overdose` turns an ingestion (tablets × strength, mL × concentration, or a mass) into an
+amount in mg (mcg for intrathecal), and mg/kg when the weight is known, compares it with the
+drug's knowledge thresholds (`Drug.overdose[].thresholds`) and returns a triage level, an
+`overdose` finding and notes for clinicians (activated charcoal only early and with a protected
+airway; haemodialysis when the kidneys are impaired). General safety floors, true for any drug:
+
+- a child who may have swallowed someone's medicine goes to a poison centre (emergency care if
+  there are symptoms);
+- an ingestion without an amount is treated as possibly large;
+- a deliberate ingestion needs emergency care whatever the amount;
+- an intrathecal overdose (a pump or concentration error) is always an emergency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from medguide.clinical.findings import TRIAGE_RANK, Finding, NotChecked
+from medguide.knowledge.models.base import Concentration, Quantity
+from medguide.knowledge.models.drug import Drug, Overdose, OverdoseThreshold
+
+_MASS_TO_MG = {
+    "mg": 1.0,
+    "mcg": 0.001,
+    "microgram": 0.001,
+    "micrograms": 0.001,
+    "ug": 0.001,
+    "µg": 0.001,
+    "g": 1000.0,
+    "gram": 1000.0,
+    "grams": 1000.0,
+    "milligram": 1.0,
+    "milligrams": 1.0,
+}
+_COUNT_UNITS = {
+    "tablet": "tablet",
+    "tablets": "tablet",
+    "tab": "tablet",
+    "tabs": "tablet",
+    "pill": "tablet",
+    "pills": "tablet",
+    "capsule": "tablet",
+    "capsules": "tablet",
+    "packet": "packet",
+    "packets": "packet",
+    "sachet": "packet",
+    "sachets": "packet",
+}
+_VOLUME_UNITS = {
+    "ml": 1.0,
+    "milliliter": 1.0,
+    "millilitre": 1.0,
+    "milliliters": 1.0,
+    "millilitres": 1.0,
+    "l": 1000.0,
+    "teaspoon": 5.0,
+    "teaspoons": 5.0,
+    "tsp": 5.0,
+}
+_SOLID_FORMS = {
+    "tablet": ("tablet", "orally_disintegrating_tablet", "capsule"),
+    "packet": ("oral_granules",),
+}
+_LIQUID_FORMS = ("oral_solution", "oral_suspension")
+
+LEVEL_SEVERITY = {
+    "self_care": "low",
+    "routine": "moderate",
+    "urgent": "high",
+    "emergency": "critical",
+}
+
+
+class OverdoseInputError(ValueError):
+    """An ingestion that cannot be read (an unknown unit, a volume with no concentration)."""
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """An ingestion as the overdose check reads it (built from the request at the edge)."""
+
+    drug: str
+    amount: float | None = None
+    unit: str | None = None
+    strength_mg: float | None = None
+    concentration: str | None = None
+    product: str | None = None
+    hours_ago: float | None = None
+    intentional: bool | None = None
+    route: str = "oral"
+    age_years: float | None = None
+    weight_kg: float | None = None
+    kidney_ml_min: float | None = None
+    dialysis: bool = False
+    co_ingestants: tuple[str, ...] = ()
+    symptomatic: bool = False
+
+
+@dataclass(frozen=True)
+class OverdoseResult:
+    level: str
+    findings: tuple[Finding, ...]
+    advice: tuple[str, ...]
+    reasons: tuple[str, ...]
+    computed: dict[str, Any] = field(default_factory=dict)
+    not_checked: tuple[NotChecked, ...] = ()
+
+
+def _max_level(*levels: str) -> str:
+    return max(levels, key=lambda lv: TRIAGE_RANK[lv])
+
+
+def _route_of(ing: Ingested) -> str:
+    route = (ing.route or "oral").strip().lower()
+    return "intrathecal" if route in {"intrathecal", "it", "pump", "itb"} else "oral"
+
+
+def _section(drug: Drug, route: str) -> Overdose | None:
+    exact = next((o for o in drug.overdose if o.route == route), None)
+    return exact or next((o for o in drug.overdose if o.route == "any"), None)
+
+
+def _to_mg(q: Quantity) -> float | None:
+    factor = _MASS_TO_MG.get(q.unit)
+    return None if factor is None else q.value * factor
+
+
+def compute_amount_mg(drug: Drug, ing: Ingested, route: str) -> tuple[float | None, list[str]]:
+    """The amount taken in mg, and the assumptions made to get it.
+
+    Worst case where something is missing: the strongest tablet or liquid of the drug.
+    """
+    if ing.amount is None:
+        return None, []
+    unit = (ing.unit or "mg").strip().lower().rstrip(".")
+    assumptions: list[str] = []
+    if unit in _MASS_TO_MG:
+        return ing.amount * _MASS_TO_MG[unit], assumptions
+    if unit in _COUNT_UNITS:
+        kind = _COUNT_UNITS[unit]
+        if ing.strength_mg is not None:
+            return ing.amount * ing.strength_mg, assumptions
+        strengths = [
+            mg
+            for p in drug.products
+            if p.form in _SOLID_FORMS[kind] and (ing.product is None or p.id == ing.product)
+            for q in p.strengths
+            if (mg := _to_mg(q)) is not None
+        ]
+        if not strengths:
+            raise OverdoseInputError(
+                f"give the strength of each {kind} in mg; no {kind} strength of {drug.name} "
+                "is known"
+            )
+        strongest = max(strengths)
+        if len(set(strengths)) > 1:
+            assumptions.append(
+                f"strength not given: assumed the strongest {kind} ({strongest:g} mg)"
+            )
+        return ing.amount * strongest, assumptions
+    if unit in _VOLUME_UNITS:
+        ml = ing.amount * _VOLUME_UNITS[unit]
+        if ing.concentration:
+            try:
+                conc = Concentration.model_validate(ing.concentration)
+            except ValueError:
+                raise OverdoseInputError(
+                    f"cannot read the concentration {ing.concentration!r}; write e.g. '5 mg/mL'"
+                ) from None
+            return ml * conc.per_ml * _MASS_TO_MG[conc.amount_unit], assumptions
+        forms = ("intrathecal_injection",) if route == "intrathecal" else _LIQUID_FORMS
+        concs = [
+            c
+            for p in drug.products
+            if p.form in forms and (ing.product is None or p.id == ing.product)
+            for c in (*((p.concentration,) if p.concentration else ()), *p.concentrations)
+        ]
+        if not concs:
+            raise OverdoseInputError(
+                f"give the concentration of the liquid (e.g. '5 mg/mL'); no {route} liquid of "
+                f"{drug.name} is known"
+            )
+        per_ml = [c.per_ml * _MASS_TO_MG[c.amount_unit] for c in concs]
+        strongest = max(per_ml)
+        if len(set(per_ml)) > 1:
+            best = concs[per_ml.index(strongest)]
+            assumptions.append(f"concentration not given: assumed the strongest liquid ({best})")
+        return ml * strongest, assumptions
+    raise OverdoseInputError(f"unknown unit {ing.unit!r}; use mg, mcg, g, tablets, packets or mL")
+
+
+def _fmt_amount(mg: float, route: str) -> str:
+    if route == "intrathecal":
+        return f"{mg * 1000:g} mcg"
+    return f"{mg:g} mg"
+
+
+def _applies(t: OverdoseThreshold, child: bool) -> bool:
+    return t.population == "any" or t.population == ("child" if child else "adult")
+
+
+def _threshold_mg(t: OverdoseThreshold) -> float | None:
+    if t.per_kg:
+        unit = t.at_or_above.unit.removesuffix("/kg")
+        factor = _MASS_TO_MG.get(unit)
+        return None if factor is None else t.at_or_above.value * factor
+    return _to_mg(t.at_or_above)
+
+
+def check_overdose(drug: Drug, ing: Ingested) -> OverdoseResult:
+    """Assess one ingestion of `drug`. Raises OverdoseInputError when it cannot be read."""
+    route = _route_of(ing)
+    section = _section(drug, route)
+    not_checked: list[NotChecked] = []
+    reasons: list[str] = []
+    notes: list[str] = []
+    sources: list[str] = []
+    crossed: list[OverdoseThreshold] = []
+
+    amount_mg, assumptions = compute_amount_mg(drug, ing, route)
+    child_below = section.child_below_years if section else 18.0
+    child = ing.age_years is not None and ing.age_years < child_below
+    per_kg = amount_mg / ing.weight_kg if amount_mg is not None and ing.weight_kg else None
+    thresholds = [t for t in (section.thresholds if section else ()) if _applies(t, child)]
+    computed: dict[str, Any] = {
+        "drug": drug.id,
+        "route": route,
+        "amount_mg": None if amount_mg is None else round(amount_mg, 4),
+        "amount": None if amount_mg is None else _fmt_amount(amount_mg, route),
+        "mg_per_kg": None if per_kg is None else round(per_kg, 3),
+        "population": "child" if child else "adult",
+        "assumptions": assumptions,
+    }
+
+    if section is None:
+        level = "urgent"
+        reasons.append(
+            f"no {route} overdose figures are recorded for {drug.name}; treat it as serious"
+        )
+        not_checked.append(
+            NotChecked("overdose_thresholds", f"no {route} overdose knowledge", (drug.id,))
+        )
+    elif amount_mg is None:
+        level = _max_level("urgent", *(t.level or "urgent" for t in thresholds))
+        reasons.append("the amount taken is not known: treated as possibly large")
+        sources.extend(s for t in thresholds for s in t.sources)
+    else:
+        level = "routine"
+        for t in thresholds:
+            limit = _threshold_mg(t)
+            if t.per_kg and per_kg is None:
+                not_checked.append(
+                    NotChecked(
+                        "overdose_mg_per_kg", "weight not given for a per-kg threshold", (drug.id,)
+                    )
+                )
+                continue
+            value = per_kg if t.per_kg else amount_mg
+            if limit is not None and value is not None and value >= limit - 1e-9:
+                crossed.append(t)
+                level = _max_level(level, t.level or "urgent")
+                sources.extend(t.sources)
+                reasons.append(
+                    f"{_fmt_amount(amount_mg, route)} is at or above "
+                    f"{t.at_or_above}{' (per kg)' if t.per_kg else ''}: {t.effect}"
+                )
+        if not crossed and child:
+            reasons.append(
+                f"{_fmt_amount(amount_mg, route)} is below the amounts reported in young "
+                "people, but a small child can be harmed by less"
+            )
+        elif not crossed:
+            reasons.append(
+                f"{_fmt_amount(amount_mg, route)} is below the amounts reported to cause "
+                "serious poisoning; watch for sleepiness and do not drive"
+            )
+
+    if route == "intrathecal":
+        level = "emergency"
+        reasons.append("an intrathecal overdose (pump or concentration error) is an emergency")
+    if child:
+        level = _max_level(level, "emergency" if ing.symptomatic else "urgent")
+        reasons.append(
+            "a child may have swallowed it: call a poison centre now"
+            + (" (symptoms: emergency services)" if ing.symptomatic else "")
+        )
+    elif ing.symptomatic:
+        level = _max_level(
+            level, "urgent" if amount_mg is not None and not crossed else "emergency"
+        )
+        reasons.append("symptoms after the ingestion")
+    if ing.intentional:
+        level = _max_level(level, "emergency")
+        reasons.append("taken on purpose: emergency care, whatever the amount")
+    kidney_impaired = ing.dialysis or (
+        ing.kidney_ml_min is not None
+        and section is not None
+        and section.hemodialysis_kidney_below is not None
+        and ing.kidney_ml_min < section.hemodialysis_kidney_below
+    )
+    if kidney_impaired:
+        level = _max_level(level, "urgent")
+        reasons.append(
+            "kidney function is reduced: the drug builds up, even small excess amounts can poison"
+        )
+    if ing.co_ingestants:
+        bumped = {"self_care": "routine", "routine": "urgent"}.get(level, level)
+        level = _max_level(level, bumped)
+        reasons.append("also taken: " + ", ".join(ing.co_ingestants) + " (adds to the sedation)")
+
+    advice: list[str] = []
+    if level == "emergency":
+        advice.append("call_emergency_services")
+    if TRIAGE_RANK[level] >= TRIAGE_RANK["urgent"] or child:
+        advice.append("call_poison_center")
+    else:
+        advice += ["avoid_driving_until_known", "avoid_alcohol", "contact_prescriber"]
+    # Decontamination and dialysis are for amounts that may poison, not for the floors above.
+    serious = (
+        amount_mg is None
+        or bool(crossed)
+        or ing.symptomatic
+        or bool(ing.intentional)
+        or kidney_impaired
+    ) and TRIAGE_RANK[level] >= TRIAGE_RANK["urgent"]
+    if section is not None and route == "oral" and serious and section.charcoal_window_hours:
+        window = section.charcoal_window_hours
+        if ing.hours_ago is None or ing.hours_ago <= window:
+            advice.append("consider_activated_charcoal")
+            when = (
+                "time since ingestion unknown; only if within "
+                if ing.hours_ago is None
+                else "within "
+            )
+            notes.append(
+                f"Activated charcoal: may be considered ({when}about {window:g} h), only with "
+                "an intact or protected airway; not routine."
+            )
+        else:
+            notes.append(
+                f"Activated charcoal: {ing.hours_ago:g} h after ingestion is beyond the "
+                f"{window:g} h window; no evidence of benefit."
+            )
+    if section is not None and section.hemodialysis is not None and serious:
+        hd = section.hemodialysis
+        sources.extend(hd.sources)
+        if kidney_impaired:
+            advice.append("consider_hemodialysis")
+            notes.append(
+                "Haemodialysis: consider in serious poisoning, since kidney function is impaired."
+            )
+        elif ing.kidney_ml_min is None and not ing.dialysis:
+            not_checked.append(
+                NotChecked(
+                    "hemodialysis",
+                    "kidney function not given; haemodialysis helps only when the "
+                    "kidneys are impaired",
+                    (drug.id,),
+                )
+            )
+        else:
+            notes.append("Haemodialysis: not routinely useful with normal kidney function.")
+    if section is not None:
+        notes.extend(m.text for m in section.management)
+        sources.extend(s for m in section.management for s in m.sources)
+    if route == "intrathecal" and section is None:
+        notes.append("Stop the pump and seek emergency care; no intrathecal figures recorded.")
+
+    who = "A child" if child else "Someone"
+    how_much = computed["amount"] or "an unknown amount"
+    message = (
+        f"{who} may have taken {how_much} of {drug.name}"
+        + (" into the spine (intrathecal)" if route == "intrathecal" else "")
+        + f". {_LEVEL_TEXT[level]}"
+    )
+    finding = Finding(
+        code="overdose",
+        severity=LEVEL_SEVERITY[level],  # type: ignore[arg-type]
+        message=message,
+        drugs=(drug.id,),
+        details={
+            **computed,
+            "level": level,
+            "hours_ago": ing.hours_ago,
+            "intentional": ing.intentional,
+            "co_ingestants": list(ing.co_ingestants),
+            "thresholds_crossed": [
+                {
+                    "at_or_above": str(t.at_or_above),
+                    "per_kg": t.per_kg,
+                    "population": t.population,
+                    "effect": t.effect,
+                    "sources": list(t.sources),
+                }
+                for t in crossed
+            ],
+            "clinician_notes": notes,
+        },
+        advice=tuple(dict.fromkeys(advice)),
+        sources=tuple(dict.fromkeys(sources)) or tuple(drug.sources),
+    )
+    return OverdoseResult(
+        level=level,
+        findings=(finding,),
+        advice=tuple(dict.fromkeys(advice)),
+        reasons=tuple(reasons),
+        computed=computed,
+        not_checked=tuple(not_checked),
+    )
+
+
+_LEVEL_TEXT = {
+    "emergency": "Call emergency services now.",
+    "urgent": "Call a poison centre now for advice.",
+    "routine": "Serious poisoning is unlikely; watch for unusual sleepiness and get help if it "
+    "appears.",
+    "self_care": "Serious poisoning is unlikely.",
+}

@@ -13,6 +13,8 @@ import statistics
 import time
 from pathlib import Path
 
+from timing import percentile
+
 from medguide.answers import answer_question
 from medguide.answers.evaluate import evaluate, load_cases
 from medguide.knowledge.catalog import load_catalog
@@ -40,7 +42,7 @@ def main() -> None:
             times.append((time.perf_counter() - t) * 1000)
     times.sort()
     p50 = statistics.median(times)
-    p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+    p99 = percentile(times, 99)
     out = {
         **report.summary(),
         "latency_ms_p50": round(p50, 2),

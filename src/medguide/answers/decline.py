@@ -1,0 +1,243 @@
+"""When not to answer, and who to ask instead.
+
+A decline is an answer too: it carries the advice code `not_covered_refer`, a plain reason
+and the person or service that can help. Questions that need a person (a new dose, a
+diagnosis), that are about animals, money or the law, that name a medicine with no
+knowledge file, that match the knowledge only weakly, or that are not questions at all
+(empty, very long, another language, instructions aimed at the software) are declined.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+MAX_QUESTION_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Decline:
+    reason: str  # stable code, one of DECLINE_REASONS
+    message: str  # for people
+    refer_to: str | None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"reason": self.reason, "message": self.message, "refer_to": self.refer_to}
+
+
+PRESCRIBER = "your prescriber (the doctor, nurse or pharmacist who prescribes it)"
+PHARMACIST = "a pharmacist"
+
+DECLINE_REASONS: Mapping[str, tuple[str, str | None]] = {
+    "empty": ("Please type a question about a medicine.", None),
+    "too_long": (
+        f"That is longer than {MAX_QUESTION_CHARS} characters. Please ask one short question "
+        "at a time.",
+        None,
+    ),
+    "prompt_injection": (
+        "medguide only answers questions about medicines from its sourced knowledge, and its "
+        "rules cannot be switched off. Ask your question plainly, or ask a pharmacist.",
+        PHARMACIST,
+    ),
+    "other_language": (
+        "medguide answers questions in English only for now. A pharmacist can help in your "
+        "language.",
+        PHARMACIST,
+    ),
+    "animal": (
+        "medguide covers medicines for people only. Doses and risks differ in animals; ask a "
+        "veterinarian, or an animal poison line if an animal has swallowed a medicine.",
+        "a veterinarian",
+    ),
+    "cost_access": (
+        "Prices, insurance cover and where to buy medicines are outside what medguide knows. "
+        "Your pharmacist or your insurance plan can answer this.",
+        "your pharmacist or insurance plan",
+    ),
+    "legal": (
+        "medguide does not give legal advice. Ask a lawyer or the relevant authority; a "
+        "pharmacist can explain the prescription rules where you live.",
+        "a lawyer or the relevant authority",
+    ),
+    "dose_change": (
+        "medguide cannot set or change anyone's dose or prescription. Only your prescriber can "
+        "do that, after looking at your situation. Do not change the dose on your own, and do "
+        "not stop suddenly.",
+        PRESCRIBER,
+    ),
+    "diagnosis": (
+        "medguide cannot diagnose a condition. Please see your doctor about your symptoms.",
+        "your doctor",
+    ),
+    "not_covered_drug": (
+        "medguide has no knowledge file for {names} yet, so it cannot answer this safely. Ask "
+        "a pharmacist, who can check it against everything you take.",
+        PHARMACIST,
+    ),
+    "not_covered_topic": (
+        "The knowledge for {names} does not cover this yet. Ask a pharmacist or your prescriber.",
+        PHARMACIST,
+    ),
+    "weak_match": (
+        "I could not find a clear answer to that in medguide's knowledge, and I will not guess. "
+        "Ask a pharmacist or your prescriber.",
+        PHARMACIST,
+    ),
+}
+
+
+def make_decline(reason: str, **fmt: str) -> Decline:
+    message, refer = DECLINE_REASONS[reason]
+    return Decline(reason, message.format(**fmt) if fmt else message, refer)
+
+
+_INJECTION = re.compile(
+    r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(rules?|instructions?|guidelines?"
+    r"|prompts?|safety|restrictions?|programming|limits?)\b"
+    r"|\bsystem prompt\b|\bjailbreak|\bdeveloper mode\b|\bno (rules|restrictions|limits)\b"
+    r"|\bpretend (to be|you are|you're)\b|\byou are now\b|\bact as (a|an|my|if)\b"
+    r"|\bdo anything now\b|<\s*/?\s*(script|system|instructions?)\b|\{\{.*\}\}",
+    re.IGNORECASE,
+)
+
+_ENGLISH = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "is",
+        "are",
+        "can",
+        "i",
+        "my",
+        "me",
+        "it",
+        "of",
+        "to",
+        "with",
+        "and",
+        "or",
+        "what",
+        "how",
+        "do",
+        "does",
+        "should",
+        "take",
+        "for",
+        "on",
+        "in",
+        "if",
+        "will",
+        "this",
+        "that",
+        "be",
+        "you",
+    ]
+)
+_FOREIGN = frozenset(
+    # Spanish, French, German, Italian, Portuguese function words and medicine words that are
+    # not English words.
+    [
+        "que",
+        "el",
+        "los",
+        "las",
+        "puedo",
+        "tomar",
+        "con",
+        "para",
+        "una",
+        "por",
+        "del",
+        "cual",
+        "cuál",
+        "cómo",
+        "como",
+        "qué",
+        "dosis",
+        "embarazo",
+        "tengo",
+        "debo",
+        "puede",
+        "mi",
+        "es",
+        "y",
+        "o",
+        "se",
+        "al",
+        "lo",
+        "je",
+        "peux",
+        "avec",
+        "les",
+        "des",
+        "est",
+        "pour",
+        "une",
+        "du",
+        "prendre",
+        "quelle",
+        "enceinte",
+        "mon",
+        "ma",
+        "suis",
+        "dois",
+        "peut",
+        "et",
+        "ich",
+        "kann",
+        "mit",
+        "und",
+        "ist",
+        "der",
+        "die",
+        "das",
+        "nicht",
+        "nehmen",
+        "darf",
+        "wie",
+        "viel",
+        "meine",
+        "mein",
+        "ein",
+        "eine",
+        "schwanger",
+        "posso",
+        "prendere",
+        "della",
+        "sono",
+        "che",
+        "il",
+        "gli",
+        "mio",
+        "sto",
+        "gravidanza",
+        "não",
+        "com",
+        "tomar",
+        "grávida",
+        "minha",
+        "meu",
+        "é",
+    ]
+)
+
+
+def looks_like_injection(text: str) -> bool:
+    return bool(_INJECTION.search(text))
+
+
+def looks_foreign(text: str) -> bool:
+    """Not English: mostly non-Latin letters, or more foreign than English function words."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return False
+    non_latin = sum(1 for c in letters if ord(c) > 0x24F)
+    if non_latin / len(letters) > 0.3:
+        return True
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    foreign = sum(1 for w in words if w in _FOREIGN and w not in _ENGLISH)
+    english = sum(1 for w in words if w in _ENGLISH)
+    return foreign >= 2 and foreign > english

@@ -1,0 +1,100 @@
+"""`medguide ask "…"`: a question in plain language, answered from the knowledge or declined."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from medguide.cli import exitcodes
+from medguide.cli.common import catalog, fail, print_json
+
+ADVICE_WORDS = {
+    "take_missed_dose_now": "take the missed dose now if the next one is not close",
+    "skip_missed_dose": "skip it if the next dose is close",
+    "do_not_double": "never take a double dose",
+    "do_not_take_all_missed_doses": "do not take all the missed doses together",
+    "contact_prescriber": "contact your prescriber",
+    "call_emergency_services": "call emergency services",
+    "call_poison_center": "call a poison centre",
+    "gradual_taper": "lower the dose slowly with your prescriber",
+    "do_not_stop_abruptly": "do not stop suddenly",
+    "avoid_driving_until_known": "do not drive until you know how it affects you",
+    "avoid_alcohol": "avoid alcohol",
+    "not_covered_refer": "ask someone who can answer (below)",
+    "monitor_mental_status": "watch for confusion or heavy sleepiness",
+    "reduce_dose": "the dose may need lowering (prescriber)",
+}
+
+
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question, in plain words.")],
+    drug: Annotated[
+        str | None, typer.Option("--drug", "-d", help="The medicine the question is about.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    semantic: Annotated[
+        bool, typer.Option("--semantic", help="Re-rank with the optional MiniLM model.")
+    ] = False,
+) -> None:
+    """Ask a question about a medicine; the answer cites its sources, or says who to ask."""
+    from medguide.answers import answer_question
+    from medguide.knowledge.names import resolve_name
+
+    cat = catalog()
+    drug_id = None
+    if drug is not None:
+        name = resolve_name(cat, drug)
+        if name.drug_id is None:
+            fail(f"'{drug}' is not a medicine medguide covers", exitcodes.NOT_FOUND)
+        drug_id = name.drug_id
+    answer = answer_question(cat, question, drug=drug_id, semantic=semantic)
+    if answer.decline is not None and answer.decline.reason in {"empty", "too_long"}:
+        fail(answer.decline.message)
+    if as_json:
+        print_json(answer.as_dict())
+        return
+    _render(answer, cat)
+
+
+def _render(answer: object, cat: object) -> None:
+    from rich.console import Console
+    from rich.panel import Panel
+    from rich.text import Text
+
+    from medguide.answers import Answer
+
+    assert isinstance(answer, Answer)
+    console = Console()
+    for part in answer.parts:
+        src = f"  [{', '.join(part.sources)}]" if part.sources else ""
+        where = f"{part.drug} · {part.title}" if part.title else ""
+        if part.kind == "emergency":
+            console.print(
+                Panel(Text(part.text, style="bold"), title="EMERGENCY", border_style="red")
+            )
+            continue
+        body = Text(part.text)
+        body.append(src, style="dim")
+        if part.judgment:
+            body.append("  (team judgment)", style="italic dim")
+        console.print(Text(where, style="cyan") if where else Text(""), body, sep="\n")
+    if answer.decline is not None:
+        d = answer.decline
+        msg = Text(d.message)
+        if d.refer_to:
+            msg.append(f"\nWho to ask: {d.refer_to}", style="bold")
+        console.print(Panel(msg, title=f"Not answered ({d.reason})", border_style="yellow"))
+    if answer.advice:
+        words = "; ".join(ADVICE_WORDS.get(a, a) for a in answer.advice)
+        console.print(Text(f"What to do: {words}.", style="bold"))
+    for nc in answer.not_checked:
+        console.print(Text(f"Not checked: {nc}", style="yellow"))
+    meta = f"intent: {', '.join(answer.intents) or '-'} · confidence {answer.confidence:.2f}"
+    if answer.status == "answered" and not answer.confident:
+        meta += " (a best match, not a sure one: check with a pharmacist)"
+    console.print(Text(f"{meta} · knowledge {answer.knowledge_version}", style="dim"))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ask")(ask)

@@ -13,13 +13,10 @@ import sys
 import time
 from pathlib import Path
 
+from timing import percentile
+
 HERE = Path(__file__).parent
 CASE = HERE / "cases" / "five_medications.json"
-
-
-def percentile(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
 
 
 def bench_catalog_load(runs: int = 30) -> list[float]:

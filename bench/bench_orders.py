@@ -10,6 +10,8 @@ import argparse
 import statistics
 import time
 
+from timing import percentile
+
 from medguide.clinical.orders import _read_text, parse_medication
 from medguide.clinical.request import Medication
 from medguide.knowledge.catalog import load_catalog
@@ -36,8 +38,7 @@ def _time(fn: object, rounds: int) -> list[float]:
 
 
 def _report(label: str, samples: list[float]) -> None:
-    ordered = sorted(samples)
-    p99 = ordered[int(len(ordered) * 0.99) - 1]
+    p99 = percentile(samples, 99)
     print(f"{label:44} median {statistics.median(samples):7.1f} µs   p99 {p99:7.1f} µs")
 
 

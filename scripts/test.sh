@@ -7,5 +7,5 @@ python3 -m venv .venv
 .venv/bin/python -m pip install --quiet -e '.[test]'
 .venv/bin/ruff check src tests bench scripts
 .venv/bin/ruff format --check src tests bench scripts
-.venv/bin/mypy src/medguide/knowledge src/medguide/clinical src/medguide/pk
-.venv/bin/pytest "$@"
+.venv/bin/mypy src/medguide
+.venv/bin/pytest -q "$@"

@@ -95,6 +95,10 @@ def assess(catalog: Catalog, request: AssessRequest, now: datetime | None = None
         for code in (*result.advice, *(a for f in result.findings for a in f.advice)):
             if code not in advice:
                 advice.append(code)
+    if triage is not None and triage.get("level") == "emergency":
+        # the first thing a person reads in an emergency is to call for help
+        first = [a for a in ("call_emergency_services", "call_poison_center") if a in advice]
+        advice = first + [a for a in advice if a not in first]
     return Assessment(
         findings=sort_findings(findings),
         not_checked=tuple(not_checked),

@@ -57,8 +57,17 @@ class Product(Model):
     name: str
     route: Route
     form: Literal[
-        "tablet", "orally_disintegrating_tablet", "capsule", "oral_solution", "oral_suspension",
-        "oral_granules", "injection", "intrathecal_injection", "patch", "beverage", "herb",
+        "tablet",
+        "orally_disintegrating_tablet",
+        "capsule",
+        "oral_solution",
+        "oral_suspension",
+        "oral_granules",
+        "injection",
+        "intrathecal_injection",
+        "patch",
+        "beverage",
+        "herb",
     ]
     strengths: tuple[Quantity, ...] = ()
     concentration: Concentration | None = None
@@ -186,8 +195,9 @@ class ConditionRule(Sourced):
     """A condition that changes use: a caution, a contraindication or a non-indication."""
 
     condition: Code
-    code: Literal["condition_caution", "contraindicated_condition", "not_indicated",
-                  "hepatic_caution"]
+    code: Literal[
+        "condition_caution", "contraindicated_condition", "not_indicated", "hepatic_caution"
+    ]
     severity: Severity
     route: Route = "any"
 
@@ -382,8 +392,12 @@ class Drug(Model):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Drug:
-        for name, items in (("products", self.products), ("dosing", self.dosing),
-                            ("warnings", self.warnings), ("age_rules", self.age_rules)):
+        for name, items in (
+            ("products", self.products),
+            ("dosing", self.dosing),
+            ("warnings", self.warnings),
+            ("age_rules", self.age_rules),
+        ):
             ids = [i.id for i in items]
             dup = {i for i in ids if ids.count(i) > 1}
             if dup:
@@ -411,8 +425,17 @@ class Source(Model):
 
     id: SourceId
     title: str
-    kind: Literal["label", "guideline", "paper", "review", "monograph", "database",
-                  "patient_info", "secondary", "dataset"]
+    kind: Literal[
+        "label",
+        "guideline",
+        "paper",
+        "review",
+        "monograph",
+        "database",
+        "patient_info",
+        "secondary",
+        "dataset",
+    ]
     year: int | None = None
     url: str | None = None
     note: str | None = None

@@ -5,3 +5,13 @@ from __future__ import annotations
 import os
 
 os.environ["MEDGUIDE_NO_CACHE"] = "1"
+
+from hypothesis import settings
+
+# CI runs the same examples every time (no flaky red from a new random draw); locally each
+# run explores new examples. `HYPOTHESIS_PROFILE=explore` runs many more.
+settings.register_profile("ci", derandomize=True, database=None)
+settings.register_profile("explore", max_examples=2000)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "default")
+)

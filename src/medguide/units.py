@@ -32,18 +32,21 @@ microgram = 1e-6 * gram = mcg = ug = µg = μg = microgramme
 kilogram = 1e3 * gram = kg
 liter = [volume] = L = l = litre
 milliliter = 1e-3 * liter = mL = ml = millilitre = cc
-tablet = [tablet] = tab = pill
+teaspoon = 5 * milliliter = tsp
+tablet = [tablet] = tab = pill = capsule = cap
 packet = [packet] = sachet = pkt
 """
 
 # fmt: off
 CANONICAL: Final[dict[str, str]] = {
     "gram": "g", "milligram": "mg", "microgram": "mcg", "kilogram": "kg",
-    "liter": "L", "milliliter": "mL", "tablet": "tablet", "packet": "packet",
+    "liter": "L", "milliliter": "mL", "teaspoon": "tsp", "tablet": "tablet", "packet": "packet",
 }
 
 MASS_IN_MG: Final[dict[str, float]] = {"mg": 1.0, "mcg": 1e-3, "g": 1e3, "kg": 1e6}
-VOLUME_IN_ML: Final[dict[str, float]] = {"mL": 1.0, "L": 1e3}
+# A teaspoon is read only so that a caregiver's "two teaspoons" of a liquid can be counted in
+# an overdose; orders should never be written in it.
+VOLUME_IN_ML: Final[dict[str, float]] = {"mL": 1.0, "L": 1e3, "tsp": 5.0}
 COUNT_UNITS: Final = frozenset({"tablet", "packet"})
 
 # Lower-case spelling → canonical unit. Plurals are listed so the hot path never needs pint.
@@ -59,6 +62,9 @@ UNIT_ALIASES: Final[dict[str, str]] = {
     "l": "L", "liter": "L", "liters": "L", "litre": "L", "litres": "L",
     "tab": "tablet", "tabs": "tablet", "tablet": "tablet", "tablets": "tablet",
     "pill": "tablet", "pills": "tablet",
+    # a capsule is counted like a tablet: one solid dose unit of the product's strength
+    "capsule": "tablet", "capsules": "tablet", "cap": "tablet", "caps": "tablet",
+    "tsp": "tsp", "teaspoon": "tsp", "teaspoons": "tsp",
     "packet": "packet", "packets": "packet", "sachet": "packet", "sachets": "packet",
     "pkt": "packet", "pkts": "packet",
 }

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from medguide.clinical.model import Resolved
 from medguide.knowledge.catalog import Catalog
+from medguide.units import normalize_unit
 
 WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
 
@@ -153,35 +154,6 @@ _QUANTITY = re.compile(
     r"|millilitres?|tablets?|tabs?|pills?|packets?|capsules?)\b",
     re.IGNORECASE,
 )
-_UNITS = {
-    "mg": "mg",
-    "milligram": "mg",
-    "milligrams": "mg",
-    "mcg": "mcg",
-    "microgram": "mcg",
-    "micrograms": "mcg",
-    "µg": "mcg",
-    "ug": "mcg",
-    "g": "g",
-    "gram": "g",
-    "grams": "g",
-    "ml": "mL",
-    "mls": "mL",
-    "milliliter": "mL",
-    "milliliters": "mL",
-    "millilitre": "mL",
-    "millilitres": "mL",
-    "tablet": "tablet",
-    "tablets": "tablet",
-    "tab": "tablet",
-    "tabs": "tablet",
-    "pill": "tablet",
-    "pills": "tablet",
-    "packet": "packet",
-    "packets": "packet",
-    "capsule": "capsule",
-    "capsules": "capsule",
-}
 
 # Words that are never medicine names, so the resolver's fuzzy matching is not asked about them.
 STOPWORDS = frozenset(
@@ -701,7 +673,7 @@ def extract_entities(catalog: Catalog, text: str) -> Entities:
     if red and _GENERAL.search(low) and not _HAPPENING.search(low):
         red = []
     amounts = tuple(
-        Amount(float(m.group(1)), _UNITS.get(m.group(2).lower(), m.group(2).lower()), m.group(0))
+        Amount(float(m.group(1)), normalize_unit(m.group(2)), m.group(0))
         for m in _QUANTITY.finditer(text)
     )
     return Entities(

@@ -50,8 +50,6 @@ def describe_validation_error(exc: Any) -> str:
 
 def read_document(path: str) -> Any:
     """Read JSON or YAML from a file or '-' (stdin); fail with one clear line."""
-    import yaml
-
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except OSError as exc:
@@ -60,12 +58,15 @@ def read_document(path: str) -> Any:
         fail(f"{path} is not a UTF-8 text file")
     if not text.strip():
         fail(f"{path} is empty")
-    try:
-        if text.lstrip().startswith(("{", "[")):
+    if text.lstrip().startswith(("{", "[")):
+        try:
             return json.loads(text)
+        except json.JSONDecodeError as exc:
+            fail(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+    import yaml  # only for YAML requests: JSON ones start faster without it
+
+    try:
         return yaml.safe_load(text)
-    except json.JSONDecodeError as exc:
-        fail(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""

@@ -109,8 +109,24 @@ def render_assessment(data: dict[str, Any], cat: Catalog, console: Console | Non
             f"  daily total {t['drug']} {t['route']}: "
             f"[bold]{t['amount']:g} {t['unit']}[/bold]{part}"
         )
+    kidney = computed.get("kidney") or {}
+    for measure in ("crcl", "egfr"):
+        k = kidney.get(measure)
+        if k:
+            basis = k["inputs"].get("weight_basis")
+            how = k["formula"].replace("_", " ") + (f", {basis} body weight" if basis else "")
+            console.print(
+                f"  {measure}: [bold]{k['value']:g} {k['unit']}[/bold] [dim]({how})[/dim]"
+            )
+    if kidney.get("dialysis"):
+        console.print(f"  dialysis: {escape(str(kidney['dialysis']))}")
+    for row in computed.get("dose_per_kg", []):
+        console.print(
+            f"  {row['drug']} {row['route']}: [bold]{row['amount']:g} {row['unit']}[/bold]"
+            f" [dim](weight {row['weight_kg']:g} kg)[/dim]"
+        )
     for key, value in computed.items():
-        if key not in ("resolved", "daily_totals"):
+        if key not in ("resolved", "daily_totals", "kidney", "dose_per_kg"):
             console.print(f"  {key}: {escape(str(value))}")
     if data["not_checked"]:
         console.print("\n[bold]Not checked[/bold]")

@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from medguide.clinical.model import Order, Resolved
 from medguide.clinical.orders import parse_medication
 from medguide.clinical.request import AssessRequest
 from medguide.knowledge.catalog import Catalog
 from medguide.knowledge.names import resolve_name
+
+if TYPE_CHECKING:
+    from medguide.clinical.doses import DailyTotal, Dose
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,19 @@ class Context:
     orders: tuple[Order, ...]
     substances: tuple[Resolved, ...]
     computed: Mapping[str, Any] = field(default_factory=dict)
+
+    # Worked out once per assessment and shared by every check that needs them.
+    @cached_property
+    def doses(self) -> tuple[Dose, ...]:
+        from medguide.clinical.doses import compute_doses
+
+        return compute_doses(self)
+
+    @cached_property
+    def daily_totals(self) -> tuple[DailyTotal, ...]:
+        from medguide.clinical.doses import compute_daily_totals
+
+        return compute_daily_totals(self)
 
     def orders_of(self, drug_id: str) -> tuple[Order, ...]:
         return tuple(o for o in self.orders if o.name.drug_id == drug_id)

@@ -62,7 +62,8 @@ class DailyTotal:
 
 
 def _fmt(x: float) -> str:
-    return f"{x:.4g}"
+    """A number for people: 100000 → "100,000", 0.15 → "0.15"."""
+    return f"{x:,.0f}" if x == int(x) else f"{x:,.4g}"
 
 
 def route_of(order: Order, drug: Drug) -> str:
@@ -148,7 +149,7 @@ def compute_doses(ctx: Context) -> tuple[Dose, ...]:
 def compute_daily_totals(ctx: Context) -> tuple[DailyTotal, ...]:
     """Daily total per (ingredient, route), flagged incomplete when an order could not count."""
     groups: dict[tuple[str, str], list[Dose]] = defaultdict(list)
-    for d in compute_doses(ctx):
+    for d in ctx.doses:
         groups[(d.drug.id, d.route)].append(d)
     totals = []
     for (drug_id, route), doses in groups.items():
@@ -421,6 +422,7 @@ def _duplicates(ctx: Context) -> Iterable[Finding]:
         if len(orders) < 2:
             continue
         drug = ctx.catalog.drugs[drug_id]
+        routes = {route_of(o, drug) for o in orders}
         yield Finding(
             code="duplicate_ingredient",
             severity="high",
@@ -432,7 +434,16 @@ def _duplicates(ctx: Context) -> Iterable[Finding]:
             drugs=(drug_id,),
             details={"orders": [o.index for o in orders]},
             advice=("contact_prescriber",),
-            sources=drug.sources or tuple(dict.fromkeys(s for r in drug.dosing for s in r.sources)),
+            # the reason it matters is the limit the orders add up against
+            sources=tuple(
+                dict.fromkeys(
+                    s
+                    for r in drug.dosing
+                    if r.max_daily is not None and r.route in routes and r.population != "pediatric"
+                    for s in r.sources
+                )
+            )
+            or drug.sources,
         )
 
 
@@ -440,7 +451,7 @@ def check_doses(ctx: Context) -> CheckResult:
     findings: list[Finding] = []
     not_checked: list[NotChecked] = []
     age = ctx.request.patient.age_years
-    for d in compute_doses(ctx):
+    for d in ctx.doses:
         for f in (_unit_mismatch(d), _concentration(d)):
             if f is not None:
                 findings.append(f)
@@ -459,7 +470,7 @@ def check_doses(ctx: Context) -> CheckResult:
                     (d.drug.id,),
                 )
             )
-    totals = compute_daily_totals(ctx)
+    totals = ctx.daily_totals
     for total in totals:
         rule = applicable_rule(ctx.catalog.drugs[total.drug_id], total.route, age)
         if not total.complete:
@@ -486,7 +497,8 @@ def check_doses(ctx: Context) -> CheckResult:
             not_checked.append(
                 NotChecked(
                     "age-specific dose limits",
-                    f"age not given; {total.drug_id} was checked against the adult rule",
+                    f"age not given; {total.route} {total.drug_id} was checked against the adult "
+                    "rule",
                     (total.drug_id,),
                 )
             )

@@ -404,7 +404,6 @@ def _renal_finding(
 
 def check_kidney(ctx: Context) -> CheckResult:
     """Kidney function (computed["kidney"]) and each covered drug's kidney rules."""
-    from medguide.clinical.doses import compute_daily_totals
 
     try:
         kidney = compute_kidney_function(ctx.request.patient)
@@ -412,7 +411,7 @@ def check_kidney(ctx: Context) -> CheckResult:
         return CheckResult(not_checked=(NotChecked("kidney", str(exc)),))
     findings: list[Finding] = []
     not_checked: list[NotChecked] = []
-    totals = compute_daily_totals(ctx)
+    totals = ctx.daily_totals
     drug_ids = tuple(dict.fromkeys(o.name.drug_id for o in ctx.orders if o.name.drug_id))
     for drug_id in drug_ids:
         drug = ctx.catalog.drug(drug_id)

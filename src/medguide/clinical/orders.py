@@ -287,7 +287,8 @@ def _read_text(text: str) -> _Read:
                 + ", ".join(f"{v:g} {u or ''}".strip() for v, u, *_ in doses),
             )
         )
-    elif doses:
+    elif doses and not any(where == "dose" for where, _ in r.problems):
+        # a dose beside a range, a comma number or a minus sign is not read with confidence
         value, raw_unit, daily, _ = doses[0]
         _set_dose(r, value, raw_unit, "dose")
         r.dose_is_daily = r.dose_is_daily or daily

@@ -22,45 +22,16 @@ from typing import Any
 from medguide.clinical.findings import TRIAGE_RANK, Finding, NotChecked
 from medguide.knowledge.models.base import Concentration, Quantity
 from medguide.knowledge.models.drug import Drug, Overdose, OverdoseThreshold
+from medguide.units import (
+    COUNT_UNITS,
+    UnknownUnit,
+    convert_mass,
+    convert_volume,
+    is_mass,
+    is_volume,
+    normalize_unit,
+)
 
-_MASS_TO_MG = {
-    "mg": 1.0,
-    "mcg": 0.001,
-    "microgram": 0.001,
-    "micrograms": 0.001,
-    "ug": 0.001,
-    "µg": 0.001,
-    "g": 1000.0,
-    "gram": 1000.0,
-    "grams": 1000.0,
-    "milligram": 1.0,
-    "milligrams": 1.0,
-}
-_COUNT_UNITS = {
-    "tablet": "tablet",
-    "tablets": "tablet",
-    "tab": "tablet",
-    "tabs": "tablet",
-    "pill": "tablet",
-    "pills": "tablet",
-    "capsule": "tablet",
-    "capsules": "tablet",
-    "packet": "packet",
-    "packets": "packet",
-    "sachet": "packet",
-    "sachets": "packet",
-}
-_VOLUME_UNITS = {
-    "ml": 1.0,
-    "milliliter": 1.0,
-    "millilitre": 1.0,
-    "milliliters": 1.0,
-    "millilitres": 1.0,
-    "l": 1000.0,
-    "teaspoon": 5.0,
-    "teaspoons": 5.0,
-    "tsp": 5.0,
-}
 _SOLID_FORMS = {
     "tablet": ("tablet", "orally_disintegrating_tablet", "capsule"),
     "packet": ("oral_granules",),
@@ -125,8 +96,7 @@ def _section(drug: Drug, route: str) -> Overdose | None:
 
 
 def _to_mg(q: Quantity) -> float | None:
-    factor = _MASS_TO_MG.get(q.unit)
-    return None if factor is None else q.value * factor
+    return convert_mass(q.value, q.unit, "mg") if is_mass(q.unit) else None
 
 
 def compute_amount_mg(drug: Drug, ing: Ingested, route: str) -> tuple[float | None, list[str]]:
@@ -136,12 +106,17 @@ def compute_amount_mg(drug: Drug, ing: Ingested, route: str) -> tuple[float | No
     """
     if ing.amount is None:
         return None, []
-    unit = (ing.unit or "mg").strip().lower().rstrip(".")
+    try:
+        unit = normalize_unit((ing.unit or "mg").strip().rstrip("."))
+    except UnknownUnit:
+        raise OverdoseInputError(
+            f"unknown unit {ing.unit!r}; use mg, mcg, g, tablets, packets or mL"
+        ) from None
     assumptions: list[str] = []
-    if unit in _MASS_TO_MG:
-        return ing.amount * _MASS_TO_MG[unit], assumptions
-    if unit in _COUNT_UNITS:
-        kind = _COUNT_UNITS[unit]
+    if is_mass(unit):
+        return convert_mass(ing.amount, unit, "mg"), assumptions
+    if unit in COUNT_UNITS:
+        kind = unit
         if ing.strength_mg is not None:
             return ing.amount * ing.strength_mg, assumptions
         strengths = [
@@ -162,8 +137,8 @@ def compute_amount_mg(drug: Drug, ing: Ingested, route: str) -> tuple[float | No
                 f"strength not given: assumed the strongest {kind} ({strongest:g} mg)"
             )
         return ing.amount * strongest, assumptions
-    if unit in _VOLUME_UNITS:
-        ml = ing.amount * _VOLUME_UNITS[unit]
+    if is_volume(unit):
+        ml = convert_volume(ing.amount, unit, "mL")
         if ing.concentration:
             try:
                 conc = Concentration.model_validate(ing.concentration)
@@ -171,7 +146,7 @@ def compute_amount_mg(drug: Drug, ing: Ingested, route: str) -> tuple[float | No
                 raise OverdoseInputError(
                     f"cannot read the concentration {ing.concentration!r}; write e.g. '5 mg/mL'"
                 ) from None
-            return ml * conc.per_ml * _MASS_TO_MG[conc.amount_unit], assumptions
+            return ml * convert_mass(conc.per_ml, conc.amount_unit, "mg"), assumptions
         forms = ("intrathecal_injection",) if route == "intrathecal" else _LIQUID_FORMS
         concs = [
             c
@@ -184,7 +159,7 @@ def compute_amount_mg(drug: Drug, ing: Ingested, route: str) -> tuple[float | No
                 f"give the concentration of the liquid (e.g. '5 mg/mL'); no {route} liquid of "
                 f"{drug.name} is known"
             )
-        per_ml = [c.per_ml * _MASS_TO_MG[c.amount_unit] for c in concs]
+        per_ml = [convert_mass(c.per_ml, c.amount_unit, "mg") for c in concs]
         strongest = max(per_ml)
         if len(set(per_ml)) > 1:
             best = concs[per_ml.index(strongest)]
@@ -206,8 +181,7 @@ def _applies(t: OverdoseThreshold, child: bool) -> bool:
 def _threshold_mg(t: OverdoseThreshold) -> float | None:
     if t.per_kg:
         unit = t.at_or_above.unit.removesuffix("/kg")
-        factor = _MASS_TO_MG.get(unit)
-        return None if factor is None else t.at_or_above.value * factor
+        return convert_mass(t.at_or_above.value, unit, "mg") if is_mass(unit) else None
     return _to_mg(t.at_or_above)
 
 

@@ -25,7 +25,6 @@ from medguide.knowledge.models.conditions import ConditionFile
 from medguide.knowledge.models.drug import Drug, DrugClass, Source
 from medguide.knowledge.models.interactions import InteractionFile
 from medguide.knowledge.models.symptoms import SymptomFile
-from medguide.knowledge.yamlfile import YamlTrap, load_yaml
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -99,6 +98,9 @@ def _check_sources(data: Any, rel: str, known: Mapping[str, Source]) -> None:
 
 
 def _read(path: Path, root: Path) -> tuple[str, Any]:
+    # imported here: a process served from the cache never parses YAML
+    from medguide.knowledge.yamlfile import YamlTrap, load_yaml
+
     rel = path.relative_to(root).as_posix()
     try:
         return rel, load_yaml(path.read_text(encoding="utf-8"))
@@ -162,7 +164,7 @@ def load_catalog_from(root: Path) -> Catalog:
     )
 
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 def cache_dir() -> Path | None:
@@ -186,13 +188,23 @@ def _cached(version: str) -> Catalog | None:
     try:
         with path.open("rb") as fh:
             state = pickle.load(fh)  # our own file, named by the content hash
-        return _from_state(state) if state.get("version") == version else None
+        if state.get("version") != version:
+            return None
+        cat = _from_state(state)
+        from medguide.knowledge.interaction_index import prime_index
+
+        prime_index(cat, state["interaction_index"])
+        return cat
     except Exception:  # a damaged or foreign cache is ignored and rebuilt
         return None
 
 
 def _to_state(cat: Catalog) -> dict[str, Any]:
+    from medguide.knowledge.interaction_index import interaction_index
+
     return {
+        # derived, but as costly to build as the catalog is to unpickle: kept with it
+        "interaction_index": interaction_index(cat),
         "version": cat.version,
         "drugs": dict(cat.drugs),
         "classes": dict(cat.classes),

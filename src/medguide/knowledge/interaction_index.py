@@ -243,9 +243,14 @@ def interaction_index(catalog: Catalog) -> InteractionIndex:
     if hit is not None and hit[0]() is catalog:
         return hit[1]
     index = build_index(catalog)
+    prime_index(catalog, index)
+    return index
+
+
+def prime_index(catalog: Catalog, index: InteractionIndex) -> None:
+    """Attach an index built earlier (the catalog cache keeps one beside the catalog)."""
     key = id(catalog)
     _INDEXES[key] = (weakref.ref(catalog, lambda _ref: _INDEXES.pop(key, None)), index)
-    return index
 
 
 def check_rule_references(catalog: Catalog) -> list[str]:

@@ -30,7 +30,9 @@ _QUANTITY = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*([A-Za-z/]+)\s*$")
 class Model(BaseModel):
     """Base for every knowledge model: strict, frozen, no unknown keys."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # defer_build: the validators are built on first validation, so a process that takes the
+    # validated catalog from the cache (no validation at all) does not pay for building them.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
 
 class Quantity(Model):

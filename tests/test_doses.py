@@ -159,3 +159,11 @@ def test_max_daily_flag_iff_over_80(dose: int, per_day: int) -> None:
     a = run(f"baclofen {dose} mg {freq}", patient={"age_years": 40})
     assert total(a) == dose * per_day
     assert ("max_daily_dose_exceeded" in codes(a)) is (dose * per_day > 80)
+
+
+def test_a_child_over_the_band_maximum_is_told_once() -> None:
+    a = run("baclofen 15 mg qid", patient={"age_years": 5, "weight_kg": 18})
+    assert "pediatric_max_exceeded" in codes(a)
+    assert "max_daily_dose_exceeded" not in codes(a)  # replaced by the more specific finding
+    adult = run("baclofen 25 mg qid", patient={"age_years": 40})
+    assert "max_daily_dose_exceeded" in codes(adult)

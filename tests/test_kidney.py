@@ -178,6 +178,57 @@ def test_kidney_bands(
     assert (f.code, f.severity) == (code, severity)
     assert f.details["suggested_daily"]["amount"] == suggested
     assert f.sources
+    assert "with on " not in f.message  # regression: "with on hemodialysis"
+
+
+@pytest.mark.parametrize(
+    ("patient", "dose", "per_day", "suggested"),
+    [
+        ({"egfr": 50}, 10, 2, 10.0),  # regression: 20 × 0.67 was "about 13 mg", not makeable
+        ({"crcl_ml_min": 40}, 15, 3, 20.0),  # 22.5 → whole 5 mg tablets
+        ({"crcl_ml_min": 60}, 20, 3, 40.0),
+        ({"crcl_ml_min": 40}, 5, 1, 2.5),  # below one tablet the exact half is shown
+    ],
+)
+def test_suggested_daily_dose_is_practical(
+    patient: dict[str, object], dose: float, per_day: int, suggested: float
+) -> None:
+    (f,) = check_kidney(ctx_for(patient, dose=dose, per_day=per_day)).findings
+    assert f.details["suggested_daily"]["amount"] == suggested
+    assert suggested <= dose * per_day
+
+
+@pytest.mark.parametrize(
+    ("dialysis", "phrase"),
+    [("hemodialysis", "with hemodialysis, avoid"), ("peritoneal", "with peritoneal dialysis")],
+)
+def test_dialysis_messages_read_plainly(dialysis: str, phrase: str) -> None:
+    (f,) = check_kidney(ctx_for({"dialysis": dialysis})).findings
+    assert phrase in f.message
+
+
+@pytest.mark.parametrize(
+    ("patient", "missing"),
+    [
+        # Regression: no weight, so no Cockcroft-Gault; the eGFR decides and that is said.
+        (
+            {"age_years": 70, "sex": "male", "serum_creatinine_mg_dl": 1.5},
+            "creatinine clearance needs weight",
+        ),
+        ({"age_years": 70, "egfr": 40}, None),
+    ],
+)
+def test_a_value_that_could_not_be_worked_out_is_not_checked(
+    patient: dict[str, object], missing: str | None
+) -> None:
+    result = check_kidney(ctx_for(patient))
+    (f,) = result.findings
+    reasons = [n.reason for n in result.not_checked if n.check == "kidney"]
+    if missing is None:
+        assert reasons == []
+    else:
+        assert f.details["kidney"]["measure"] == "egfr"
+        assert any(missing in r and "eGFR" in r for r in reasons)
 
 
 def test_unknown_kidney_function_is_not_checked() -> None:

@@ -58,6 +58,48 @@ def test_cases(missed: str, nxt: str, now: str, zone: str, action: str, hours: f
     assert ("skip_missed_dose" in a.advice) is (action == "skip")
 
 
+# The next dose has passed too: never two doses close together, and say that a run of
+# missed doses needs the prescriber.
+# (missed, next, interval, now (UTC), take the pending dose now?, pending, following, text)
+OVERDUE = [
+    # 30 minutes late for the next dose, the one after is hours away: take only that one
+    ("07:00", "15:00", None, "2026-11-26T15:30", True, "15:00", "23:00", "take only that one"),
+    # the dose after is 10 minutes away: leave out both, wait for it
+    ("07:00", "15:00", None, "2026-11-26T22:50", False, "15:00", "23:00", "dose due 15:00 too"),
+    # missed yesterday 09:00, yesterday's 21:00 passed, today's 09:00 is an hour away: wait
+    ("2026-11-25T09:00", "21:00", None, "2026-11-26T08:00", False, "yesterday 21:00", "09:00", ""),
+    # every 8 hours: two later doses have passed; the latest (23:00) is the one to take
+    ("07:00", None, 8, "2026-11-26T23:30", True, "23:00", "tomorrow 07:00", "3 doses in a row"),
+]
+
+
+@pytest.mark.parametrize(
+    ("missed", "nxt", "every", "now", "take", "pending", "following", "text"), OVERDUE
+)
+def test_next_dose_also_passed(
+    missed: str,
+    nxt: str | None,
+    every: float | None,
+    now: str,
+    take: bool,
+    pending: str,
+    following: str,
+    text: str,
+) -> None:
+    a = advise_missed_dose(
+        RULE, missed=missed, next_due=nxt, interval_hours=every, now=at(now, "UTC"), tz="UTC"
+    )
+    assert a.action == "skip" and a.next_overdue
+    assert a.take_pending_now is take
+    assert a.pending_at is not None and a.following_at is not None
+    assert f"due {pending}" in a.message and f"at {following}" in a.message
+    assert text in a.message
+    assert {"skip_missed_dose", "do_not_double", "do_not_take_all_missed_doses"} <= set(a.advice)
+    assert "contact_prescriber" in a.advice
+    if take:  # what is taken now is never close to the next regular dose
+        assert a.following_at - at(now, "UTC") >= timedelta(hours=RULE.skip_if_next_within_hours)
+
+
 def test_issue_case_message_in_plain_words() -> None:
     a = advise_missed_dose(
         RULE, missed="07:00", next_due="15:00", now=at("2026-11-26T08:15"), tz="Europe/London"
@@ -196,6 +238,12 @@ def test_never_doubles_and_same_in_every_zone(
             return ("refused", str(exc))
         assert "do_not_double" in a.advice
         assert not {"take_missed_dose_now", "skip_missed_dose"} <= set(a.advice)
+        # whatever is taken now is at least the skip threshold before the next regular dose
+        limit = timedelta(hours=RULE.skip_if_next_within_hours)
+        if a.action == "take_now":
+            assert a.next_at - a.now >= limit
+        if a.take_pending_now:
+            assert a.following_at is not None and a.following_at - a.now >= limit
         return (a.action, a.advice, round(a.hours_until_next, 6), a.withdrawal_risk)
 
     here = advise(zone)

@@ -60,9 +60,31 @@ def test_triage_mild_effect_in_plain_words() -> None:
 
 
 def test_triage_not_understood_is_echoed() -> None:
-    code, out, _ = run("triage", "wibbly frobnication", "--drug", "baclofen")
+    code, out, _ = run("triage", "zorbly frobnication", "--drug", "baclofen")
     assert code == 0
-    assert "Not understood: wibbly frobnication" in out
+    assert "Not understood: zorbly frobnication" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "first", "contains"),
+    [
+        # a negation is read as such and said back
+        (("no fever", "a bit sleepy", "--new"), "Usually fine", "Read as not present: fever"),
+        # a misspelt red flag is still an emergency
+        (("siezure",), "EMERGENCY", "Call emergency services now"),
+        (("he isn't breathing",), "EMERGENCY", "Call emergency services now"),
+        # missed doses with no symptoms yet: not a blank answer
+        (("--missed-doses", "3"), "URGENT", "Do not take all the missed doses at once"),
+        (("--last-dose-hours-ago", "48"), "URGENT", "Contact the prescriber"),
+        # a normal reading still gets an answer
+        (("temp 37.2",), "Usually fine", "not in the alarm range"),
+    ],
+)
+def test_triage_audit_cases(args: tuple[str, ...], first: str, contains: str) -> None:
+    code, out, _ = run("triage", *args, "--drug", "baclofen")
+    assert code == 0
+    assert out.startswith(first), out
+    assert contains in out
 
 
 def test_triage_missed_doses_and_pump() -> None:
@@ -150,8 +172,8 @@ def test_overdose_child_goes_to_poison_centre() -> None:
         "overdose", "--drug", "baclofen", "--tablets", "1", "--strength", "10", "--age", "3"
     )
     assert code == 0
-    assert out.startswith("URGENT")
-    assert "poison centre" in out
+    assert out.startswith("URGENT: call a poison centre now.")  # now, not "today"
+    assert "assumed" not in out  # the strength was given
 
 
 def test_overdose_large_is_emergency_with_clinician_notes() -> None:

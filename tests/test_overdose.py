@@ -52,6 +52,9 @@ def test_worst_case_is_said() -> None:
         BACLOFEN, Ingested(drug="baclofen", amount=2, unit="tablets"), "oral"
     )
     assert assumptions and "20 mg" in assumptions[0]
+    # and it reaches the person, not only the computed values
+    r = od(amount=1, unit="tablet", age_years=3)
+    assert any("assumed the strongest" in why for why in r.reasons)
 
 
 @pytest.mark.parametrize(
@@ -84,6 +87,11 @@ CASES: list[tuple[dict[str, Any], str, set[str]]] = [
     # adults
     ({"amount": 30, "unit": "mg", "age_years": 40}, "routine", {"avoid_driving_until_known"}),
     ({"amount": 150, "unit": "mg", "age_years": 40}, "urgent", {"call_poison_center"}),
+    # audit: a whole day's maximum (80 mg) or more at once is not "watch at home"
+    ({"amount": 79, "unit": "mg", "age_years": 40}, "routine", {"contact_prescriber"}),
+    ({"amount": 80, "unit": "mg", "age_years": 40}, "urgent", {"call_poison_center"}),
+    ({"amount": 100, "unit": "mg", "age_years": 40}, "urgent", {"call_poison_center"}),
+    ({"amount": 5, "unit": "tablets", "age_years": 40}, "urgent", {"call_poison_center"}),
     (
         {"amount": 250, "unit": "mg", "age_years": 40},
         "emergency",

@@ -49,10 +49,11 @@ def test_titrate_the_82_year_old_as_json() -> None:
         "start": "2026-03-02",
         "end": "2026-03-04",
         "days": 3,
-        "dose": 2.5,
+        "dose": 5.0,
         "unit": "mg",
-        "doses_per_day": 3,
-        "daily": 7.5,
+        "doses_per_day": 1,
+        "daily": 5.0,
+        "how": "one 5 mg tablet",
     }
     assert plan["max_daily"] == 40
     assert {"beers_kidney_avoid", "geriatric_dose_caution"} <= {w["code"] for w in plan["warnings"]}
@@ -213,6 +214,30 @@ def test_titrate_a_liquid_shows_volumes() -> None:
             ],
             exitcodes.BAD_INPUT,
             "pump team",
+        ),
+        # Regression: a pump product named alone used to fail as "not oral" instead of
+        # reaching the referral to the pump team.
+        (
+            [
+                "taper",
+                "--drug",
+                "Gablofen",
+                "--dose",
+                "300",
+                "--unit",
+                "mcg",
+                "--frequency",
+                "daily",
+            ],
+            exitcodes.BAD_INPUT,
+            "pump team",
+        ),
+        (["titrate", "--drug", "Gablofen"], exitcodes.BAD_INPUT, "pump team"),
+        # Regression: 10 mL of Fleqsuvy four times a day is 200 mg a day; refused, not cut.
+        (
+            ["taper", "--drug", "Fleqsuvy", "--dose", "10", "--unit", "mL", "--frequency", "QID"],
+            exitcodes.BAD_INPUT,
+            "above the maximum",
         ),
         (
             ["taper", "--drug", "baclofen", "--dose", "5", "--frequency", "sometimes"],

@@ -58,13 +58,13 @@ def test_label_titration() -> None:
         ({"target_daily": 80}, 80, 80, None),
         ({"target_daily": 200}, 80, 80, "target_above_maximum"),
         ({"target_daily": 30}, 30, 30, None),
-        ({"kidney": crcl(60)}, 37.5, 53.6, None),  # × 0.67, whole 2.5 mg doses
+        ({"kidney": crcl(60)}, 30, 53.6, None),  # × 0.67, whole 5 mg tablets
         ({"kidney": crcl(40), "target_daily": 80}, 40, 40, "target_above_maximum"),
         ({"kidney": crcl(20)}, 5, 5, "renal_avoid"),
         ({"kidney": KidneyFunction(dialysis="hemodialysis")}, 5, 5, "renal_avoid"),
         (
             {"age_years": 75, "kidney": crcl(90), "target_daily": 80},
-            37.5,
+            30,  # below the 40 mg caution in whole tablets, three doses a day
             40,
             "geriatric_dose_caution",
         ),
@@ -76,7 +76,7 @@ def test_label_titration() -> None:
         ),
         (
             {"age_years": 5, "weight_kg": 18, "target_daily": 80},
-            30,
+            36,  # an oral liquid is chosen: 2.5 mg cannot be made from whole tablets
             36,
             "pediatric_label_not_established",
         ),
@@ -97,7 +97,7 @@ def test_titration_caps(
 def test_the_82_year_old_plan() -> None:
     k = KidneyFunction(crcl=KidneyValue("crcl", 31.3, "cockcroft_gault"))
     plan = plan_titration(baclofen(), start=START, age_years=82, kidney=k)
-    assert [s.daily for s in plan.steps] == [7.5, 15, 22.5, 30]
+    assert [s.daily for s in plan.steps] == [5, 15, 30]  # whole 5 mg tablets
     kinds = {c.kind for c in plan.caps}
     assert {"label", "kidney", "age", "first_step"} <= kinds
     assert {"beers_kidney_avoid", "geriatric_dose_caution"} <= {w.code for w in plan.warnings}
@@ -176,10 +176,80 @@ def test_taper_in_ml_of_a_liquid() -> None:
         plan_taper(baclofen(), dose=2, doses_per_day=4, dose_unit="mL", start=START)
 
 
-def test_taper_from_above_the_maximum_comes_down_to_it() -> None:
-    plan = plan_taper(baclofen(), dose=30, doses_per_day=4, start=START)
-    assert plan.steps[0].daily <= LABEL_MAX
-    assert "max_daily_dose_exceeded" in {w.code for w in plan.warnings}
+@pytest.mark.parametrize(
+    ("dose", "per_day", "unit", "product"),
+    [
+        (30, 4, "mg", None),
+        (10, 4, "mL", "fleqsuvy"),  # 200 mg a day: likely a 5 mg/5 mL vs 5 mg/mL mix-up
+        (20.5, 4, "mg", None),
+    ],
+)
+def test_taper_from_above_the_maximum_is_refused(
+    dose: float, per_day: int, unit: str, product: str | None
+) -> None:
+    """Regression: the plan used to drop at once to 80 mg a day, a sudden large cut."""
+    with pytest.raises(PlanError, match="prescriber") as exc:
+        plan_taper(
+            baclofen(),
+            dose=dose,
+            doses_per_day=per_day,
+            dose_unit=unit,
+            product=product,
+            start=START,
+        )
+    assert "S8" in exc.value.sources and "S15" in exc.value.sources
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "regimens", "half"),
+    [
+        # Regressions: every dose made from whole 5/10/15/20 mg tablets, never half a 5 mg.
+        ({"dose": 5, "doses_per_day": 3, "on_drug_days": 10}, [(5, 2), (5, 1)], False),
+        (
+            {"dose": 20, "doses_per_day": 4, "on_drug_days": 3 * 365},
+            [(15, 4), (15, 3), (10, 3), (10, 2), (5, 2), (5, 1)],
+            False,
+        ),
+        # A dose already taken as half a tablet is kept and said plainly.
+        ({"dose": 2.5, "doses_per_day": 3, "on_drug_days": 10}, [(2.5, 2), (2.5, 1)], True),
+    ],
+)
+def test_taper_doses_are_made_of_tablets(
+    kwargs: dict[str, float], regimens: list[tuple[float, int]], half: bool
+) -> None:
+    plan = plan_taper(baclofen(), start=START, **kwargs)  # type: ignore[arg-type]
+    assert [(s.dose, s.doses_per_day) for s in plan.steps[:-1]] == regimens
+    assert all(s.how for s in plan.steps[:-1])
+    assert ("half_tablet" in {w.code for w in plan.warnings}) is half
+    assert any("half a 5 mg tablet" in (s.how or "") for s in plan.steps) is half
+
+
+def test_unknown_duration_takes_the_longer_taper() -> None:
+    """Regression: the warning promised a 28-day taper, but 14 days were planned."""
+    plan = plan_taper(baclofen(), dose=5, doses_per_day=3, start=START)
+    assert (plan.steps[-1].start - START).days >= 28
+    assert "duration_unknown" in {w.code for w in plan.warnings}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "product", "first_dose"),
+    [
+        ({"age_years": 3, "weight_kg": 14}, "ozobax", 2.5),  # regression: was half a tablet
+        ({"age_years": 9, "weight_kg": 30}, "tablets", 5),
+        ({"age_years": 40}, "tablets", 5),
+        ({"age_years": 82, "kidney": crcl(31.3)}, "tablets", 5),
+    ],
+)
+def test_titration_doses_are_achievable(
+    kwargs: dict[str, object], product: str, first_dose: float
+) -> None:
+    plan = plan_titration(baclofen(), start=START, **kwargs)  # type: ignore[arg-type]
+    assert plan.product == product and plan.steps[0].dose == first_dose
+    if product == "tablets":
+        assert all(s.dose % 5 == 0 and s.how for s in plan.steps)
+    else:
+        assert "liquid_chosen" in {w.code for w in plan.warnings}
+        assert all(s.volume_ml for s in plan.steps)
 
 
 def test_a_shorter_taper_is_lengthened() -> None:
@@ -251,18 +321,27 @@ def test_taper_invariants(
 ) -> None:
     drug = baclofen()
     assert drug.taper is not None
-    plan = plan_taper(
-        drug,
-        dose=dose,
-        doses_per_day=per_day,
-        start=START,
-        on_drug_days=on_drug_days,
-        min_days=min_days,
-        product=product,
-    )
+    try:
+        plan = plan_taper(
+            drug,
+            dose=dose,
+            doses_per_day=per_day,
+            start=START,
+            on_drug_days=on_drug_days,
+            min_days=min_days,
+            product=product,
+        )
+    except PlanError:
+        # Only a current dose above the maximum is refused (the prescriber plans that one).
+        assert dose * per_day > LABEL_MAX
+        return
+    assert dose * per_day <= LABEL_MAX
     dailies = [s.daily for s in plan.steps]
     assert dailies[-1] == 0 and plan.steps[-1].doses_per_day == 0
     assert all(b <= a + 1e-9 for a, b in itertools.pairwise(dailies))
+    doses = [s.dose for s in plan.steps[:-1]]
+    assert all(b <= a + 1e-9 for a, b in itertools.pairwise(doses))  # no single dose rises
+    assert dailies[0] < dose * per_day or dose * per_day <= 5  # the first step is a cut
     assert dailies[0] <= min(dose * per_day, LABEL_MAX) + 1e-9
     total = (plan.steps[-1].start - START).days
     assert total >= max(drug.taper.min_days, min_days or 0)
@@ -293,6 +372,10 @@ def test_fhir_dosages_validate() -> None:
     for d in taper:
         Dosage.model_validate(d)
     assert taper[-1]["text"].startswith("Stop")
+    # Regression: the text read "1 times a day"; tablet steps name their tablets.
+    texts = [d["text"] for d in taper]
+    assert not any("1 times" in t or "2 times" in t for t in texts)
+    assert "5 mg (one 5 mg tablet) once a day" in " ".join(texts)
 
 
 def _events(ics: bytes) -> list[icalendar.Event]:
@@ -306,7 +389,7 @@ def test_taper_ics_parses_back() -> None:
     assert len(doses) == sum(s.days * s.doses_per_day for s in plan.steps)
     first = doses[0]["DTSTART"].dt
     assert first.date() == START and first.hour == 8 and str(first.tzinfo) == "America/New_York"
-    assert str(doses[0]["SUMMARY"]) == "baclofen 17.5 mg"
+    assert str(doses[0]["SUMMARY"]) == "baclofen 15 mg"
     # 8 March 2026 is the US daylight-saving change: the dose stays at 08:00 local time.
     dst = [e["DTSTART"].dt for e in doses if e["DTSTART"].dt.date() == date(2026, 3, 8)]
     assert [d.hour for d in dst] == [8, 12, 16, 20]

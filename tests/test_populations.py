@@ -233,6 +233,12 @@ def test_fetal_toxicity_for_any_drug_that_declares_it() -> None:
         ("S24.102A", "spinal_cord_injury_t6_or_above"),
         ("S24.104A", "spinal_cord_injury"),
         ("tetraplegia after a fall", "spinal_cord_injury_t6_or_above"),
+        # Regression: a written cord level decides "T6 or above" (autonomic dysreflexia).
+        ("T4 spinal cord injury", "spinal_cord_injury_t6_or_above"),
+        ("C5 complete spinal cord injury", "spinal_cord_injury_t6_or_above"),
+        ("SCI at T-6", "spinal_cord_injury_t6_or_above"),
+        ("T8 spinal cord injury", "spinal_cord_injury"),
+        ("L1 SCI", "spinal_cord_injury"),
         ("MS", "multiple_sclerosis"),
         ("cirrhosis", "liver_disease"),
         ("K70.30", "liver_disease"),
@@ -263,6 +269,8 @@ def test_broader_condition_ids() -> None:
         (["cirrhosis"], "oral", {"hepatic_caution"}),
         (["rheumatoid arthritis with rheumatic muscle spasm"], "oral", {"not_indicated"}),
         (["multiple sclerosis"], "oral", set()),
+        (["T4 spinal cord injury"], "oral", {"condition_caution"}),  # regression
+        (["T10 spinal cord injury"], "oral", set()),
     ],
 )
 def test_condition_findings(conditions: list[str], route: str, expected: set[str]) -> None:

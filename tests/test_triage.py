@@ -84,10 +84,74 @@ def test_adverse_effects_point_at_real_symptoms() -> None:
         ("spasms are worse", "spasticity_rebound"),
         ("lips swollen", "allergic_swelling"),
         ("Bäclofen made me dizzy", "dizzy"),
+        # audit: ways of saying a red flag that used to fall through to "not understood"
+        ("no breathing", "slow_breathing"),
+        ("he isn't breathing", "slow_breathing"),
+        ("NOT BREATHING", "slow_breathing"),
+        ("not breathing normally", "slow_breathing"),
+        ("no pulse", "no_pulse"),
+        ("hard to breathe", "breathing_difficulty"),
+        ("short of breath", "breathless"),
+        ("wakes only when shaken", "very_sleepy"),
+        # misspellings, read as the one known word they are a letter away from
+        ("siezure", "seizure"),
+        ("seezure", "seizure"),
+        ("unconcious", "unrousable"),
+        ("halucinating", "hallucinations"),
+        ("breathing slowley", "slow_breathing"),
     ],
 )
 def test_everyday_words(text: str, symptom: str) -> None:
     assert symptom in read_symptom(VOCAB, text).symptoms
+
+
+# (phrase, read as present, read as absent)
+NEGATIONS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
+    ("no fever", (), ("fever",)),
+    ("not sleepy", (), ("drowsy",)),
+    ("no seizure, just sleepy", ("drowsy",), ("seizure",)),
+    ("never had a seizure but very sleepy", ("very_sleepy",), ("seizure",)),
+    ("not confused", (), ("confusion",)),
+    # a break or a pronoun between the "no" and the symptom: the symptom stands
+    ("no, he is having a seizure", ("seizure",), ()),
+    ("No he's fitting", ("seizure",), ()),
+    ("no longer fitting", ("seizure",), ()),  # there was a fit
+    # phrases that carry their own negation are read whole
+    ("not breathing", ("slow_breathing",), ()),
+    ("not responding", ("unrousable",), ()),
+    ("won't wake up", ("unrousable",), ()),
+    # a common word one letter from a symptom word is not read as it
+    ("sitting up, drowsy", ("drowsy",), ()),
+]
+
+
+@pytest.mark.parametrize(("text", "present", "absent"), NEGATIONS)
+def test_negation(text: str, present: tuple[str, ...], absent: tuple[str, ...]) -> None:
+    r = read_symptom(VOCAB, text)
+    assert r.symptoms == present, r
+    assert r.absent == absent, r
+
+
+def test_a_misspelling_is_listed_back_and_keeps_the_floor() -> None:
+    t = check_triage(VOCAB, ["a bit drowzy"], Situation())
+    assert t.symptoms == ("drowsy",)
+    assert t.not_understood == ("drowzy (read as 'drowsy')",)
+    assert t.level == "routine"  # a guess is never read as reassurance
+
+
+def test_leftover_words_keep_the_floor() -> None:
+    # "blood" is not understood; the sickness we did read must not make it self-care
+    t = check_triage(VOCAB, ["vomiting blood"], Situation())
+    assert t.not_understood == ("blood",)
+    assert t.level == "routine"
+    assert "not_covered_refer" in t.advice
+
+
+def test_serious_side_effect_is_not_called_mild() -> None:
+    r = now_result(symptoms=["seizure"])
+    f = next(f for f in r["findings"] if f.code == "expected_side_effect")
+    assert f.severity == "critical"
+    assert "settle" not in f.message and "serious" in f.message
 
 
 @pytest.mark.parametrize(
@@ -247,6 +311,23 @@ CASES: list[tuple[list[str], dict[str, Any], str, str | None]] = [
     (["can't pee"], {}, "urgent", "expected_side_effect"),
     (["rash"], {}, "urgent", "expected_side_effect"),
     (["itchy"], {}, "routine", None),
+    # audit regressions
+    (["no fever", "confused"], {}, "urgent", "expected_side_effect"),  # "no fever" is no fever
+    (["confused"], {}, "urgent", "expected_side_effect"),  # new confusion: a clinician today
+    (["no pulse"], {}, "emergency", None),
+    (
+        ["siezure"],
+        {"events": [{"kind": "stopped", "days_ago": 2}]},
+        "emergency",
+        "suspected_withdrawal",
+    ),
+    (["no seizure", "a bit sleepy"], {}, "self_care", "expected_side_effect"),
+    (["temp 38"], {}, "self_care", None),  # a normal reading still gets an answer
+    (["no fever"], {}, "self_care", None),
+    # build-up with failing kidneys: sleepiness needs a clinician today
+    (["drowsy"], {"patient": {"dialysis": "hemodialysis"}}, "urgent", "suspected_toxicity"),
+    (["a bit sleepy"], {"patient": {"crcl_ml_min": 20}}, "urgent", "suspected_toxicity"),
+    (["short of breath"], {"substances": ["alcohol"]}, "emergency", "suspected_toxicity"),
 ]
 
 
@@ -293,6 +374,40 @@ def test_controls_do_not_escalate(symptoms: list[str], extra: dict[str, Any], at
     assert TRIAGE_RANK[r["triage"]["level"]] <= TRIAGE_RANK[at_most], r["triage"]
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"last_dose_hours_ago": 48},
+        {"events": [{"kind": "doses_missed", "days_ago": 1}]},
+        {
+            "missed_dose": {
+                "drug": "baclofen",
+                "scheduled": "07:00",
+                "next_due": "15:00",
+                "consecutive_missed": 3,
+            },
+            "now": "2026-11-26T10:00:00+00:00",
+        },
+    ],
+)
+def test_a_gap_without_symptoms_is_a_withdrawal_risk(extra: dict[str, Any]) -> None:
+    r = now_result(**extra)
+    assert r["triage"] is not None and r["triage"]["level"] == "urgent"
+    assert "withdrawal_risk" in r["codes"]
+    assert {"contact_prescriber", "do_not_take_all_missed_doses"} <= set(r["advice"])
+    assert all(f.sources for f in r["findings"])
+
+
+def test_held_missed_dose_gives_no_contrary_reason() -> None:
+    r = now_result(
+        missed_dose={"drug": "baclofen", "scheduled": "07:00", "next_due": "15:00"},
+        ingestion={"drug": "baclofen", "amount": 300, "unit": "mg", "intentional": True},
+        now="2026-11-26T10:00:00+00:00",
+    )
+    assert "take_missed_dose_now" not in r["advice"]
+    assert not any(w.startswith("Take the missed dose") for w in r["triage"]["reasons"])
+
+
 def test_stopped_without_symptoms_is_a_withdrawal_risk() -> None:
     r = now_result(events=[{"kind": "stopped", "days_ago": 1, "daily_dose_mg": 60}])
     assert r["triage"]["level"] == "urgent"
@@ -328,7 +443,7 @@ def test_not_understood_is_listed_and_not_self_care() -> None:
 def test_partly_understood_phrase_echoes_the_rest() -> None:
     t = check_triage(VOCAB, ["very sleepy since lunchtime"], Situation())
     assert t.symptoms == ("very_sleepy",)
-    assert t.not_understood == ("since lunchtime",)
+    assert t.not_understood == ("lunchtime",)  # "since" is a small word of no weight
     assert t.level == "urgent"
 
 
@@ -373,6 +488,39 @@ def test_unknown_words_never_lower_the_level(
     for n in noise:
         if n.strip() and not read_symptom(VOCAB, n).symptoms:
             assert n in after.not_understood
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    base=words,
+    flag=st.sampled_from(RED),
+    lead=st.sampled_from(["no, ", "No! ", "no he is ", "not sure but ", "NO. "]),
+    where=situations,
+)
+def test_a_red_flag_after_a_break_is_never_read_as_absent(
+    base: list[str], flag: str, lead: str, where: Situation
+) -> None:
+    t = check_triage(VOCAB, [*base, lead + flag], where)
+    assert t.level == "emergency"
+    assert t.red_flags
+
+
+@settings(max_examples=200, deadline=None)
+@given(base=words, extra=st.sampled_from(PHRASES), where=situations)
+def test_saying_a_symptom_is_absent_never_raises_the_level(
+    base: list[str], extra: str, where: Situation
+) -> None:
+    # "no <phrase>" read as absent must not add a level; when the phrase carries its own
+    # negation ("not breathing") it is read whole and may raise it, which is right.
+    r = read_symptom(VOCAB, "without " + extra)
+    if r.symptoms == ():
+        assert r.absent  # the phrase was read, as absent
+        before = check_triage(VOCAB, base, where).level
+        after = check_triage(VOCAB, [*base, "without " + extra], where).level
+        # only the floor for words left over may lift it, never to more than routine
+        assert TRIAGE_RANK[after] <= max(TRIAGE_RANK[before], TRIAGE_RANK["routine"])
+        if not r.leftover:
+            assert after == before
 
 
 @settings(max_examples=100, deadline=None)

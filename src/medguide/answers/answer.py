@@ -104,6 +104,65 @@ SECTION_LIMIT: dict[str, int] = {
 }
 # Sections whose first item always belongs to an intent's answer ("who must not take it").
 ALWAYS_LEAD: dict[str, tuple[str, ...]] = {"warnings": ("contraindications",)}
+# Red flags that point to too much of a medicine in the body: only these bring the overdose
+# section into an emergency answer (a swollen face or a suicidal thought is not an overdose).
+OVERDOSE_FLAGS = frozenset(
+    {
+        "too much taken",
+        "cannot be woken",
+        "unresponsive",
+        "breathing problem",
+        "unrousable",
+        "slow_breathing",
+        "breathing_difficulty",
+        "seizure",
+        "child ingestion",
+    }
+)
+# Red-flag labels of the entity patterns → the symptom in the vocabulary that sources them.
+FLAG_SYMPTOM = {
+    "cannot be woken": "unrousable",
+    "unresponsive": "unrousable",
+    "breathing problem": "slow_breathing",
+    "self-harm": "suicidal_thoughts",
+    "fever with rigidity": "very_high_fever",
+}
+SELF_HARM_FLAGS = frozenset({"self-harm", "suicidal_thoughts"})
+# A question about a detail the knowledge may not hold: the stems the answer must contain for
+# the detail to count as answered. Missing → the answer is hedged and says what was not found.
+DETAIL_STEMS: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = (
+    (re.compile(r"\bcrush", re.I), ("crush",), "crushing tablets"),
+    (re.compile(r"\bchew", re.I), ("chew",), "chewing tablets"),
+    (
+        re.compile(r"\b(split|cut|halve|break) (it|them|the|my|a|in half)", re.I),
+        ("split", "scored", "half"),
+        "splitting tablets",
+    ),
+    (re.compile(r"\bexpir|\bout of date\b", re.I), ("expir",), "expired medicine"),
+    (re.compile(r"\bfreez|\bfrozen\b", re.I), ("freez", "frozen"), "freezing"),
+    (re.compile(r"\bhot car\b|\bheat\b", re.I), ("heat", "hot", "temperature"), "heat"),
+)
+# Advice meant for poison-centre and hospital staff, not for a person asking at home.
+NOT_FOR_PATIENTS = frozenset(
+    {"not_covered_refer", "consider_activated_charcoal", "consider_hemodialysis"}
+)
+HEDGED = 0.45  # confidence of an answer that leaves part of the question open
+_PER_DAY = re.compile(r"\b(a|per|each|every|in a|in one) day\b|\bdaily\b|/ ?day\b|\bdaily total\b")
+_CHILD_INGESTION = re.compile(
+    r"\b(baby|infant|toddler|child|kid|son|daughter|grand(child|son|daughter|kid)"
+    r"|\d{1,2}[- ]?(year|yr|month)s?[- ]?old)\b.{0,40}\b(ate|eaten|swallowed|got into|chewed)\b",
+    re.I,
+)
+_CHILD_AGE = re.compile(r"\b(\d{1,2})[- ]?(?:year|yr)s?[- ]?old\b|\baged? (\d{1,2})\b", re.I)
+_STOPPED = re.compile(
+    r"\b(stopped|quit|ran out|run out|came off|come off|cold turkey|weaned|skipped|missed"
+    r"|haven'?t taken|have not taken|not taken)\b",
+    re.I,
+)
+_PUMP = re.compile(r"\bpump\b|\bintrathecal\b|\bitb\b", re.I)
+_PUMP_ALARM = re.compile(r"\balarm|\bbeep", re.I)
+_DAYS_AGO = re.compile(r"\b(\d+|a|one|two|three|four|five|six|seven) (day|week)s? ago\b", re.I)
+_NUMBER_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 
 
 @dataclass(frozen=True)
@@ -240,6 +299,12 @@ def answer_question(
     draft = _Draft()
     if ents.red_flags:
         _emergency(catalog, draft, ents, drug or _focus(catalog, ents, None), text)
+    elif _CHILD_INGESTION.search(text):
+        # A child who may have swallowed a medicine: poison centre first, whatever is asked.
+        _emergency(catalog, draft, ents, drug or _focus(catalog, ents, None), text, ingested=True)
+    elif ents.symptoms and (_STOPPED.search(text) or _PUMP.search(text)):
+        # Symptoms after stopping, missing doses or with a pump can be withdrawal: triage them.
+        _situation(catalog, draft, ents, drug or _focus(catalog, ents, None), text)
 
     if looks_like_injection(text):
         return _declined(question, "prompt_injection", version, draft, ents)
@@ -289,6 +354,9 @@ def answer_question(
             names=", ".join(ents.uncovered_drugs),
         )
 
+    if "alternatives" in intents and _same_drug_brands(catalog, ents, focus):
+        # "Ozobax or Ozobax DS?": two products of one medicine, not an alternative medicine.
+        intents = tuple(dict.fromkeys("brand_names" if i == "alternatives" else i for i in intents))
     index = guide_index(catalog)
     method = "intent"
     if not intents:
@@ -320,6 +388,13 @@ def answer_question(
             return _declined(
                 question, "not_covered_topic", version, draft, ents, intents, conf, names=name
             )
+        missing = _missing_details(text, draft)
+        if missing:
+            draft.not_checked.append(
+                f"medguide's knowledge for {catalog.drugs[focus].name} says nothing about "
+                f"{', '.join(missing)}: ask a pharmacist"
+            )
+            conf = min(conf, HEDGED)
 
     return Answer(
         question=question,
@@ -335,6 +410,26 @@ def answer_question(
         knowledge_version=version,
         entities=_entities_dict(ents),
     )
+
+
+def _same_drug_brands(catalog: Catalog, ents: Entities, focus: str) -> bool:
+    """Only one medicine is named, and by a brand or product name: a question about its
+    forms, not about another medicine."""
+    if len(ents.covered_drugs) != 1 or ents.uncovered_drugs:
+        return False
+    d = catalog.drugs[focus]
+    names = {b.name.lower() for b in d.brands} | {d.name.lower(), *(n.lower() for n in d.synonyms)}
+    low = " ".join(ents.words)
+    return sum(1 for n in names if re.search(rf"\b{re.escape(n)}\b", low)) >= 2
+
+
+def _missing_details(text: str, draft: _Draft) -> list[str]:
+    body = " ".join(p.text.lower() for p in draft.parts)
+    return [
+        label
+        for rx, stems, label in DETAIL_STEMS
+        if rx.search(text) and not any(st in body for st in stems)
+    ]
 
 
 def strip_names(text: str, ents: Entities, focus: str | None) -> str:
@@ -457,6 +552,178 @@ def _section_items(
     return sorted(hits, key=lambda h: h.index)
 
 
+FILTERED_INTENTS = frozenset({"pregnancy", "breastfeeding", "children", "dose"})
+_CHILD_WORDS = re.compile(
+    r"\b(child|children|kid|kids|toddler|infant|baby|teen|teenager|pediatric|paediatric|son"
+    r"|daughter|boy|girl)\b",
+    re.I,
+)
+_FOOD_WORDS = ("food", "meal", "eat", "grapefruit", "juice", "caffeine", "coffee", "diet")
+
+
+def _child_age(text: str) -> float | None:
+    m = _CHILD_AGE.search(text)
+    return float(m.group(1) or m.group(2)) if m else None
+
+
+def _for_group(
+    catalog: Catalog,
+    intent: str,
+    focus: str,
+    hits: list[Hit],
+    text: str,
+    ents: Entities,
+    *,
+    fallback: bool = True,
+) -> list[Hit]:
+    """Keep the items for the person asked about: pregnancy items for a pregnancy question,
+    milk items for breastfeeding, the age band of the child, adult oral doses by default."""
+    d = catalog.drugs[focus]
+    if intent in {"pregnancy", "breastfeeding"}:
+        r = d.reproduction
+        milk = {n.text for n in r.lactation}
+        if intent == "breastfeeding":
+            return [h for h in hits if h.text in milk] or hits
+        # The summary first, then what matters most near birth (withdrawal in the newborn).
+        newborn = {n.text for n in r.neonatal}
+        kept = [h for h in hits if h.text not in milk] or hits
+        return sorted(kept, key=lambda h: (h.index != 0, h.text not in newborn, h.index))
+    ranges = {x.text: x.age_years for x in d.dosing}
+    ranges.update({x.text: x.age_years for x in d.age_rules})
+    pump = bool(_PUMP.search(text))
+    age = _child_age(text)
+    if intent == "dose" and age is None and not _CHILD_WORDS.search(text):
+        adult = {x.text for x in d.dosing if x.population in {"adult", "any", "geriatric"}}
+        route = {x.text: x.route for x in d.dosing}
+        kept = [
+            h
+            for h in hits
+            if h.section != "dosing"
+            or (h.text in adult and (pump or route.get(h.text) != "intrathecal"))
+        ]
+        return kept or (hits if fallback else [])
+    if age is None:
+        return hits
+    route = {x.text: x.route for x in d.dosing}
+    route.update({x.text: x.route for x in d.age_rules})
+    fit = [
+        h
+        for h in hits
+        if (h.text not in ranges or ranges[h.text].contains(age))
+        and (pump or route.get(h.text) != "intrathecal")
+    ]
+    if intent == "children":
+        # The dose line for this age band (the adult label from 12).
+        grown = [x for x in d.dosing if x.age_years.contains(age) and x.route == "oral"]
+        fit += [
+            Hit(focus, "dosing", "Doses", i, x.text, x.sources, x.label_status == "judgment", 0.0)
+            for i, x in enumerate(grown)
+        ]
+    return fit or (hits[:1] if fallback else [])
+
+
+def _about_named(
+    catalog: Catalog, intent: str, focus: str, hits: list[Hit], ents: Entities
+) -> list[Hit]:
+    """Interaction items that are about what the question names, not any sedating medicine."""
+    if intent == "interaction_food":
+        words = [*_FOOD_WORDS, *ents.substances]
+        return [h for h in hits if any(w in h.text.lower() for w in words)]
+    others = [d for d in ents.covered_drugs if d != focus]
+    if not others:
+        return hits
+    names: set[str] = set()
+    for o in others:
+        od = catalog.drugs[o]
+        names |= {od.id.replace("_", " "), od.name.lower(), *(b.name.lower() for b in od.brands)}
+    return [h for h in hits if any(n in h.text.lower() for n in names)]
+
+
+def _dose_amount(catalog: Catalog, draft: _Draft, focus: str, text: str, ents: Entities) -> None:
+    """ "Is 120 mg ok?": the amount is checked as a day's total by the dose checks."""
+    amounts = [
+        a
+        for a in ents.amounts
+        if a.unit in {"mg", "g", "mcg", "mL"}
+        # "5mg/ml" is a strength, not an amount taken.
+        and not re.search(re.escape(a.text) + r"\s*/", text)
+    ]
+    if not amounts:
+        return
+    a = amounts[0]
+    name = next((d.query for d in ents.drugs if d.drug_id == focus and d.query != d.drug_id), focus)
+    route = "intrathecal" if _PUMP.search(text) else None
+    try:
+        from medguide.clinical.assess import assess
+        from medguide.clinical.request import AssessRequest, Medication
+
+        med = Medication(drug=name, dose=a.value, unit=a.unit, frequency="daily", route=route)
+        result = assess(catalog, AssessRequest(medications=(med,)))
+    except (ImportError, ValueError, KeyError, NotImplementedError) as exc:
+        draft.not_checked.append(f"dose check could not run: {exc}")
+        return
+    flagged = False
+    for f in result.findings:
+        if f.code in {
+            "max_daily_dose_exceeded",
+            "max_single_dose_exceeded",
+            "concentration_confusion",
+            "unit_mismatch",
+        }:
+            flagged = True
+            draft.add(
+                AnswerPart(
+                    "finding",
+                    f.message,
+                    tuple(f.sources),
+                    focus,
+                    "dosing",
+                    "Dose check",
+                    False,
+                    f.code,
+                )
+            )
+            draft.add_advice(a for a in f.advice if a != "reduce_dose")
+    totals = [t for t in result.computed.get("daily_totals", ()) if t.get("drug") == focus]
+    rule = next(
+        (
+            r
+            for r in catalog.drugs[focus].dosing
+            if r.max_daily is not None and r.population == "adult" and r.route == (route or "oral")
+        ),
+        None,
+    )
+    if not flagged and totals and rule is not None and rule.max_daily is not None:
+        total = totals[0]
+        amount = f"{total['amount']:g} {total['unit']}"
+        said = f"{a.value:g} {a.unit}"
+        lead = f"{said} is {amount}. " if said != amount else ""
+        draft.add(
+            AnswerPart(
+                "finding",
+                f"{lead}Taken as a whole day's total, {amount} is not above the labelled "
+                f"maximum of {rule.max_daily} a day{_ages(rule.age_years.low)}. Your own dose is "
+                "the one "
+                "your prescriber set; do not raise it on your own.",
+                rule.sources,
+                focus,
+                "dosing",
+                "Dose check",
+                False,
+                None,
+            )
+        )
+    if not _PER_DAY.search(text):
+        draft.not_checked.append(
+            f"{a.value:g} {a.unit} was checked as a whole day's total; as one dose, compare it "
+            "with the dose schedule shown"
+        )
+
+
+def _ages(low: float | None) -> str:
+    return f" (from age {low:g})" if low else ""
+
+
 def _lifestyle_advice(catalog: Catalog, drug: str, hits: Iterable[Hit]) -> list[str]:
     texts = {h.text for h in hits if h.section == "lifestyle"}
     d = catalog.drugs[drug]
@@ -481,7 +748,15 @@ def _compose(
     elif intent == "missed_dose":
         _missed_dose(catalog, draft, focus, text)
     elif intent in {"overdose", "emergency"}:
-        _emergency(catalog, draft, ents, focus, text)
+        _emergency(catalog, draft, ents, focus, text, ingested=intent == "overdose")
+        if intent == "emergency" and not set(ents.red_flags) & OVERDOSE_FLAGS:
+            # Not about too much of the medicine: the overdose section does not answer it.
+            return len(draft.parts) > before
+    elif intent == "dose":
+        _dose_amount(catalog, draft, focus, text, ents)
+    elif intent == "pregnancy" and catalog.drugs[focus].withdrawal:
+        # Pregnancy is no reason to stop on one's own: a sudden stop risks withdrawal.
+        draft.add_advice(("contact_prescriber", "do_not_stop_abruptly"))
     elif intent == "stopping" or intent == "dependence":
         d = catalog.drugs[focus]
         if d.taper is not None or d.withdrawal:
@@ -505,21 +780,35 @@ def _compose(
         limit = SECTION_LIMIT.get(intent, 3)
         if primary == "faq":
             limit = 1
-        hits = _section_items(
-            index,
-            focus,
-            primary,
-            query,
-            limit,
-            lead=intent not in INTERACTION_INTENTS and primary != "faq",
-        )
+        if intent in FILTERED_INTENTS:
+            # Every item, then only those for this person's group (age, pregnancy or milk).
+            hits = _section_items(index, focus, primary, query, 50)
+            hits = _for_group(catalog, intent, focus, hits, text, ents)[:limit]
+        else:
+            hits = _section_items(
+                index,
+                focus,
+                primary,
+                query,
+                limit,
+                lead=intent not in INTERACTION_INTENTS and primary != "faq",
+            )
+        if intent in INTERACTION_INTENTS:
+            hits = _about_named(catalog, intent, focus, hits, ents)
         if intent in {"interaction_alcohol", "driving", "interaction_food", "interaction_herbal"}:
             # Only the items about this topic, not the whole everyday-life list.
             hits = [h for h in hits if h.score > 0] or hits[:1]
+        if intent in {"overdose", "emergency"} and not _PUMP.search(text):
+            # An ingestion by mouth: the pump's overdose figures do not apply.
+            hits = [h for h in hits if not h.text.startswith("Intrathecal")] or hits
         for h in hits:
             draft.add(_guide_part(h))
         for extra in sections[sections.index(primary) + 1 :]:
             more = index.search(query, drug=focus, sections=(extra,), limit=1)
+            if intent in FILTERED_INTENTS:
+                more = _for_group(catalog, intent, focus, more, text, ents, fallback=False)
+            if intent in INTERACTION_INTENTS:
+                more = _about_named(catalog, intent, focus, more, ents)
             for h in more:
                 if h.score >= MIN_RETRIEVAL_SCORE:
                     draft.add(_guide_part(h))
@@ -641,59 +930,134 @@ def _missed_dose(catalog: Catalog, draft: _Draft, focus: str, text: str) -> None
         draft.add_advice(a for a in result.advice if a != "not_covered_refer")
 
 
-def _emergency(
-    catalog: Catalog, draft: _Draft, ents: Entities, focus: str | None, text: str
-) -> None:
-    """Open with emergency advice; add what triage found."""
-    if any(p.kind == "emergency" for p in draft.parts):
-        return
-    sources: tuple[str, ...] = ()
+def _flag_sources(catalog: Catalog, flags: Iterable[str]) -> tuple[tuple[str, ...], bool]:
+    """Sources (and the judgment mark) of the symptom entries behind the red flags."""
+    wanted = {FLAG_SYMPTOM.get(f, f) for f in flags}
+    syms = [x for x in getattr(catalog.symptoms, "symptoms", ()) if x.id in wanted]
+    return tuple(dict.fromkeys(s for x in syms for s in x.sources)), any(x.judgment for x in syms)
+
+
+def _opener(
+    catalog: Catalog, ents: Entities, focus: str | None, child: bool
+) -> tuple[str, tuple[str, ...], bool]:
+    """The emergency advice that opens the answer, worded for what was said."""
+    flags = set(ents.red_flags)
+    od_sources: tuple[str, ...] = ()
     if focus is not None:
         guide = guide_index(catalog).guides.get(focus)
         sec = guide.section("overdose") if guide else None
         if sec is not None:
-            sources = tuple(dict.fromkeys(s for it in sec.items[:2] for s in it.sources))
-    opener = AnswerPart(
-        "emergency",
+            od_sources = tuple(dict.fromkeys(s for it in sec.items[:2] for s in it.sources))
+    if flags & SELF_HARM_FLAGS:
+        srcs, judg = _flag_sources(catalog, flags & SELF_HARM_FLAGS)
+        return (
+            "If you or someone else may act on thoughts of suicide or self-harm: call emergency "
+            "services now, or a suicide and crisis line, and do not stay alone. If tablets have "
+            "been taken, tell them which and how many.",
+            srcs or od_sources,
+            True if not srcs else judg,
+        )
+    if flags and not flags & OVERDOSE_FLAGS:
+        wanted = {FLAG_SYMPTOM.get(f, f) for f in flags}
+        sym = next((x for x in getattr(catalog.symptoms, "symptoms", ()) if x.id in wanted), None)
+        if sym is not None:
+            # The vocabulary's own sourced words for the sign, after the call to make.
+            return f"Call emergency services now. {sym.text}", sym.sources, sym.judgment
+    if child:
+        return (
+            "A child may have swallowed a medicine: call a poison centre now, even if the child "
+            "seems well. Call emergency services if the child is very sleepy, hard to wake, "
+            "breathing slowly or badly, or has a seizure.",
+            od_sources,
+            False,
+        )
+    return (
         "If someone may have taken too much, is very hard to wake, is breathing slowly or "
         "badly, or has a seizure: call emergency services now. If they are awake and well, "
         "call a poison centre for advice straight away; do not wait for signs.",
+        od_sources,
+        False,
+    )
+
+
+def _emergency(
+    catalog: Catalog,
+    draft: _Draft,
+    ents: Entities,
+    focus: str | None,
+    text: str,
+    *,
+    ingested: bool = False,
+) -> None:
+    """Open with emergency advice; add what triage found."""
+    if any(p.kind == "emergency" for p in draft.parts):
+        return
+    child = bool(_CHILD_INGESTION.search(text))
+    message, sources, judgment = _opener(catalog, ents, focus, child)
+    opener = AnswerPart(
+        "emergency",
+        message,
         sources,
         focus,
         "overdose",
         "Emergency",
-        False,
+        judgment,
         "call_emergency_services",
     )
     draft.parts.insert(0, opener)
-    draft.add_advice(EMERGENCY_ADVICE)
+    poison = child or ingested or bool(set(ents.red_flags) & OVERDOSE_FLAGS)
+    draft.add_advice(EMERGENCY_ADVICE if poison or not ents.red_flags else EMERGENCY_ADVICE[:1])
     if focus is None:
         return
     try:
         from medguide.clinical.assess import assess
-        from medguide.clinical.request import AssessRequest, Ingestion, Medication
+        from medguide.clinical.request import AssessRequest, Ingestion, Medication, Patient
 
         ingestion = None
+        patient = Patient()
         mass = [a for a in ents.amounts if a.unit in {"mg", "g", "mcg"}]
-        if "too much taken" in ents.red_flags or mass:
-            amount = mass[0] if mass else None
-            ingestion = Ingestion(
-                drug=focus,
-                amount=amount.value if amount else None,
-                unit=amount.unit if amount else None,
-            )
+        count = [a for a in ents.amounts if a.unit == "tablet"]
+        if "too much taken" in ents.red_flags or mass or ingested or child:
+            age = _child_age(text)
+            if child and age is not None and age < 18:
+                patient = Patient(age_years=age)
+            if child and age is None:
+                # A child of unknown age: the amount is not read, so it counts as possibly
+                # large; the child's size decides the risk and we do not guess it.
+                ingestion = Ingestion(drug=focus)
+            elif count:
+                ingestion = Ingestion(
+                    drug=focus,
+                    amount=count[0].value,
+                    unit="tablet",
+                    strength_mg=mass[0].value if mass and mass[0].unit == "mg" else None,
+                )
+            else:
+                amount = mass[0] if mass else None
+                ingestion = Ingestion(
+                    drug=focus,
+                    amount=amount.value if amount else None,
+                    unit=amount.unit if amount else None,
+                )
         symptoms = ents.symptom_phrases or tuple(ents.red_flags)
         request = AssessRequest(
-            medications=(Medication(drug=focus),), symptoms=symptoms, ingestion=ingestion
+            patient=patient,
+            medications=(Medication(drug=focus),),
+            symptoms=symptoms,
+            ingestion=ingestion,
         )
         result = assess(catalog, request)
     except (ImportError, ValueError, KeyError, NotImplementedError) as exc:
         draft.not_checked.append(f"triage could not run: {exc}")
         draft.triage = "emergency" if ents.red_flags else None
         return
+    _add_triage(draft, result, focus, "overdose", escalate=bool(ents.red_flags))
+
+
+def _add_triage(draft: _Draft, result: Any, focus: str, section: str, *, escalate: bool) -> None:
     level = str(result.triage["level"]) if result.triage else None
     # The answer can be escalated by a red flag here, never calmed below what triage says.
-    draft.triage = "emergency" if ents.red_flags else level
+    draft.triage = "emergency" if escalate else level
     for f in result.findings:
         if f.code in {"overdose", "suspected_toxicity", "suspected_withdrawal"}:
             draft.add(
@@ -702,15 +1066,83 @@ def _emergency(
                     f.message,
                     tuple(f.sources),
                     focus,
-                    "overdose",
+                    section,
                     "Assessment",
                     False,
                     f.code,
                 )
             )
-            draft.add_advice(a for a in f.advice if a != "not_covered_refer")
+            draft.add_advice(a for a in f.advice if a not in NOT_FOR_PATIENTS)
     if result.triage:
-        draft.add_advice(str(a) for a in result.triage.get("advice", ()) or ())
+        advice = (str(a) for a in result.triage.get("advice", ()) or ())
+        draft.add_advice(a for a in advice if a not in NOT_FOR_PATIENTS)
+
+
+def _situation(
+    catalog: Catalog, draft: _Draft, ents: Entities, focus: str | None, text: str
+) -> None:
+    """Symptoms after stopping or missing doses, or with a pump: run triage with that context,
+    and open with emergency advice when triage says it is one (withdrawal can kill)."""
+    if focus is None:
+        return
+    pump = bool(_PUMP.search(text))
+    days = None
+    m = _DAYS_AGO.search(text)
+    if m:
+        n = m.group(1).lower()
+        days = float(_NUMBER_WORDS.get(n, 0) or int(n)) * (7 if m.group(2).lower() == "week" else 1)
+    try:
+        from medguide.clinical.assess import assess
+        from medguide.clinical.request import AssessRequest, Event, Medication
+
+        events = []
+        if _STOPPED.search(text):
+            kind = "doses_missed" if re.search(r"\b(skipped|missed)\b", text, re.I) else "stopped"
+            events.append(Event(kind=kind, drug=focus, days_ago=days))
+        if pump and _PUMP_ALARM.search(text):
+            events.append(Event(kind="pump_alarm", drug=focus))
+        request = AssessRequest(
+            medications=(Medication(drug=focus, route="intrathecal" if pump else None),),
+            symptoms=ents.symptom_phrases or ents.symptoms,
+            events=tuple(events),
+        )
+        result = assess(catalog, request)
+    except (ImportError, ValueError, KeyError, NotImplementedError) as exc:
+        draft.not_checked.append(f"triage could not run: {exc}")
+        return
+    level = str(result.triage["level"]) if result.triage else None
+    if level == "emergency":
+        srcs = tuple(
+            dict.fromkeys(
+                s
+                for f in result.findings
+                if f.code in {"suspected_withdrawal", "suspected_toxicity"}
+                for s in f.sources
+            )
+        )
+        if not srcs:
+            guide = guide_index(catalog).guides.get(focus)
+            sec = guide.section("stopping") if guide else None
+            srcs = tuple(
+                dict.fromkeys(s for it in (sec.items[:2] if sec else ()) for s in it.sources)
+            )
+        draft.parts.insert(
+            0,
+            AnswerPart(
+                "emergency",
+                "These signs after stopping or missing doses, or with a pump problem, can be "
+                "withdrawal, which can become dangerous quickly: call emergency services now and "
+                "say when the last dose was taken or what the pump did.",
+                srcs,
+                focus,
+                "stopping",
+                "Emergency",
+                False,
+                "call_emergency_services",
+            ),
+        )
+        draft.add_advice(("call_emergency_services",))
+    _add_triage(draft, result, focus, "stopping", escalate=False)
 
 
 def with_parts(answer: Answer, parts: Sequence[AnswerPart]) -> Answer:

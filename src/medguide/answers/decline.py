@@ -67,6 +67,13 @@ DECLINE_REASONS: Mapping[str, tuple[str, str | None]] = {
         "not stop suddenly.",
         PRESCRIBER,
     ),
+    "identify_pill": (
+        "medguide does not describe what tablets or liquids look like, so it cannot identify "
+        "one. The pharmacy label and the leaflet in the pack say what it should be, and a "
+        "pharmacist can check it. If someone may have swallowed a tablet that is not theirs, "
+        "call a poison centre.",
+        PHARMACIST,
+    ),
     "diagnosis": (
         "medguide cannot diagnose a condition. Please see your doctor about your symptoms.",
         "your doctor",
@@ -98,7 +105,9 @@ _INJECTION = re.compile(
     r"|prompts?|safety|restrictions?|programming|limits?)\b"
     r"|\bsystem prompt\b|\bjailbreak|\bdeveloper mode\b|\bno (rules|restrictions|limits)\b"
     r"|\bpretend (to be|you are|you're)\b|\byou are now\b|\bact as (a|an|my|if)\b"
-    r"|\bdo anything now\b|<\s*/?\s*(script|system|instructions?)\b|\{\{.*\}\}",
+    r"|\bdo anything now\b|<\s*/?\s*(script|system|instructions?)\b|\{\{.*\}\}"
+    r"|^\s*\[?(system|assistant|developer|admin)\]?\s*:|\b(unrestricted|uncensored|unfiltered)\b"
+    r"|\bwithout (any )?(rules|restrictions|filters|safety)\b",
     re.IGNORECASE,
 )
 
@@ -221,6 +230,33 @@ _FOREIGN = frozenset(
         "minha",
         "meu",
         "é",
+        # More Spanish and French words people use in medicine questions.
+        "manejar",
+        "conducir",
+        "tomo",
+        "efectos",
+        "secundarios",
+        "embarazada",
+        "lactancia",
+        "máxima",
+        "maxima",
+        "alcool",
+        "grossesse",
+        "allaitement",
+        "effets",
+        "secondaires",
+        "conduire",
+        "maximale",
+        "médicament",
+        "medicamento",
+        "baclofeno",
+        "baclofène",
+        "si",
+        "mañana",
+        "noche",
+        "niño",
+        "bebé",
+        "enfant",
     ]
 )
 
@@ -239,5 +275,6 @@ def looks_foreign(text: str) -> bool:
         return True
     words = re.findall(r"[^\W\d_]+", text.lower())
     foreign = sum(1 for w in words if w in _FOREIGN and w not in _ENGLISH)
+    foreign += text.count("¿") + text.count("¡")  # Spanish question and exclamation marks
     english = sum(1 for w in words if w in _ENGLISH)
     return foreign >= 2 and foreign > english

@@ -51,7 +51,7 @@ INTENT_SECTIONS: Mapping[str, tuple[str, ...]] = {
 }
 # Intents answered by referral, never from the knowledge.
 REFER_INTENTS: frozenset[str] = frozenset(
-    {"dose_change", "diagnosis", "animal", "cost_access", "legal"}
+    {"dose_change", "diagnosis", "animal", "cost_access", "legal", "identify_pill"}
 )
 INTENTS: tuple[str, ...] = (*INTENT_SECTIONS, *sorted(REFER_INTENTS))
 
@@ -85,6 +85,12 @@ PATTERNS: Mapping[str, tuple[tuple[str, int], ...]] = {
             1,
         ),
         (r"\bwho should (get|take)\b.{0,30}\bwhy\b", 3),
+        # Alcohol as the condition treated, not a drink taken with it (off-label AUD use).
+        (
+            r"\balcohol(ism| use disorder| dependence| addiction| cravings?| withdrawal)\b"
+            r"|\b(quit|stop|cut down|cut back on) (drinking|alcohol)\b|\bcravings?\b",
+            5,
+        ),
     ),
     "how_it_works": (
         (r"\bhow does (it|\w+)( \w+)? work\b", 3),
@@ -116,11 +122,16 @@ PATTERNS: Mapping[str, tuple[tuple[str, int], ...]] = {
         (r"\bhalf[- ]?life\b", 3),
         (r"\bwear(s)? off\b", 3),
         (r"\bhow long does (it|\w+) last\b", 3),
+        (r"\bleave (your|my|the|his|her) (body|system)\b", 3),
         (r"\bout of (my|your|the) system\b", 3),
     ),
     "how_to_take": (
         (r"\bhow (should|do|can|to|would) (i |we |you )?(take|use|give|swallow)\b", 3),
-        (r"\b(with|without) (food|meals?|a meal|water|milk|juice)\b", 3),
+        (
+            r"\b(with|without|after|before) (food|meals?|a meal|water|milk|juice|dinner"
+            r"|breakfast|lunch|supper|eating)\b",
+            3,
+        ),
         (r"\bempty stomach\b", 3),
         (
             r"\bcrush|\bsplit (it|the|my|a)|\bchew|\bcut (it|the|my|a)"
@@ -134,7 +145,9 @@ PATTERNS: Mapping[str, tuple[tuple[str, int], ...]] = {
             r"|\bmorning or (night|evening)",
             2,
         ),
-        (r"\btimes a day\b|\bhow often\b", 3),
+        (r"\bhow many times a day\b|\bhow often\b", 3),
+        # "10 mg three times a day" states a regimen; only a question about it is decisive.
+        (r"\btimes a day\b", 1),
         (r"\bswallow", 1),
         (r"\bmeasure\b", 1),
     ),
@@ -150,7 +163,11 @@ PATTERNS: Mapping[str, tuple[tuple[str, int], ...]] = {
         (r"\btitrat", 3),
         (r"\busual dose\b", 3),
         (r"\bper day\b|\ba day\b", 1),
-        (r"\b\d+ ?(mg|milligrams?)\b.{0,30}\b(too much|a lot|ok|okay|safe|normal|too high)", 4),
+        (
+            r"\b\d+(\.\d+)? ?(mg|milligrams?|ml|mls|millilit\w+)\b.{0,30}\b(too much|a lot|ok"
+            r"|okay|safe|normal|too high|fine|alright|dangerous|\d+ ?mg)",
+            4,
+        ),
         (r"\bwhat dose\b|\bwhich dose\b", 3),
     ),
     "missed_dose": (
@@ -162,7 +179,13 @@ PATTERNS: Mapping[str, tuple[tuple[str, int], ...]] = {
     "overdose": (
         (r"\boverdos", 3),
         (r"\btoo (much|many)\b", 2),
-        (r"\b(took|taken|take|swallowed)\b.{0,15}\b(extra|double|two|2|twice)\b", 2),
+        (r"\b(took|taken|swallowed|had)\b.{0,15}\b(extra|double|two|2|twice)\b", 2),
+        (r"\bby (mistake|accident)\b|\bwrong (pills?|tablets?|medicine|dose)\b", 3),
+        (
+            r"\b(baby|infant|grand(child|son|daughter|kid)|\d+[- ]?(year|yr|month)s?[- ]?old)\b"
+            r".{0,30}\b(ate|swallowed|got into|chewed)\b",
+            3,
+        ),
         (r"\bpoison", 3),
         (r"\baccidental(ly)?\b", 2),
         (r"\b(kid|child|toddler|son|daughter|dog)\b.{0,30}\b(ate|swallowed|got into)\b", 3),
@@ -170,10 +193,15 @@ PATTERNS: Mapping[str, tuple[tuple[str, int], ...]] = {
     ),
     "emergency": (),
     "side_effects": (
-        (r"\bside[- ]?effects?\b", 3),
+        (r"\bside[- ]?e?ff?ec?ts?\b|\bsideeffects?\b", 3),
         (r"\badverse\b", 2),
         (r"\breactions?\b", 1),
         (r"\bmake[s]? (me|you|people) (feel )?\w+", 2),
+        (
+            r"\b(make|makes|made|making) (me|you|people|him|her|them) (feel )?(so |very |really )?"
+            r"(sleepy|drowsy|tired|dizzy|weak|sick|nauseous|confused|foggy|depressed|anxious)",
+            3,
+        ),
         (r"\b(cause|causes|caused|causing)\b", 2),
         (r"\bweight (gain|loss)\b", 2),
         (r"\bgain weight\b|\blose weight\b", 2),
@@ -218,6 +246,11 @@ PATTERNS: Mapping[str, tuple[tuple[str, int], ...]] = {
         (r"\balcohol\b|\bbooze\b|\bhangover\b|\btipsy\b|\bdrunk\b", 2),
         (r"\b(have|having|drink|drinking|a) (a )?(beer|wine|glass|pint|drink|shot)", 2),
         (r"\bgo(ing)? out (drinking|for drinks)\b|\bsocial drink", 3),
+        (
+            r"\b(had|drank|after) (\d+|a|one|two|three|four|five|a few|some|a couple( of)?"
+            r"|several) (glass(es)?|drinks?|beers?|pints?|shots?|wines?)\b",
+            3,
+        ),
     ),
     "interaction_herbal": (
         (r"\bherb(al|s)?\b|\bsupplements?\b|\bvitamins?\b|\bnatural remed", 3),
@@ -268,7 +301,10 @@ PATTERNS: Mapping[str, tuple[tuple[str, int], ...]] = {
         (r"\bride (a|my) (bike|motorbike|motorcycle)\b|\bcycle to\b", 2),
     ),
     "stopping": (
-        (r"\bstop(ping|ped)? (taking|using|it|the)\b|\bcan i (just )?stop\b", 3),
+        (
+            r"\bstop(ping|ped)? (taking|using|it|the|her|his|my|their)\b|\bcan i (just )?stop\b",
+            3,
+        ),
         (r"\bstop(ping|ped)? \w+ (suddenly|abruptly|for good|at once|all at once)\b", 3),
         (r"\bquit(ting)?\b|\bcom(e|ing) off\b|\bget(ting)? off\b|\bwean", 3),
         (r"\btaper|\bwithdraw|\bcold turkey\b|\bdiscontinu", 3),
@@ -300,6 +336,7 @@ PATTERNS: Mapping[str, tuple[tuple[str, int], ...]] = {
             3,
         ),
         (r"\bwhat (strengths?|forms?|sizes?)\b|\bwhich (strengths?|forms?)\b", 3),
+        (r"\bconcentrat|\bhow strong\b|\bmg (per|in each|in a|a) ml\b", 3),
         (r"\b\d+ ?mg/\d* ?ml\b", 2),
     ),
     "alternatives": (
@@ -332,6 +369,19 @@ PATTERNS: Mapping[str, tuple[tuple[str, int], ...]] = {
             r"\bmyself\b.{0,30}\b(increase|raise|higher dose)"
             r"|\b(increase|raise)\b.{0,30}\bmyself\b",
             4,
+        ),
+        # Changing one's own schedule: an extra dose on a bad day, a day's doses in one go,
+        # taking it only now and then. The prescriber decides these.
+        (r"\b(take|have|use) (an|one|a) extra\b(?!.{0,30}\b(by mistake|by accident))", 5),
+        (r"\btake (all|both|them all|the whole|my whole)\b.{0,30}\b(at once|in one go)\b", 5),
+        (r"\bevery other day\b|\bonly when i need\b|\bas (and when )?needed\b", 5),
+    ),
+    "identify_pill": (
+        (
+            r"\bwhat does (it|\w+)( \d+ ?mg)?( \w+)? look like\b|\bwhat colou?r\b|\bimprint\b"
+            r"|\bidentify (a |this |my |the )?(pill|tablet)|\bpill (identifier|id)\b"
+            r"|\bfound (a|this|some) (pill|tablet)",
+            6,
         ),
     ),
     "diagnosis": (
@@ -367,6 +417,9 @@ _COMPILED = {k: tuple((re.compile(p), w) for p, w in v) for k, v in PATTERNS.ite
 _SPLIT = re.compile(
     r"\?|;|\balso\b|\bplus\b|\b(?:and|or|but)\s+(?=(?:what|how|can|could|is|are|does|do|should"
     r"|will|when|why|where|which|who|i also|also)\b)"
+    # "..., can I take it before bed": a comma before a new question starts a second part.
+    r"|,\s*(?=(?:what|how|can|could|is|are|does|do|should|will|when|why|which)\s+(?:i|it|you"
+    r"|we|he|she|they|this|that|there|my|the|baclofen|\w+ing)\b)"
 )
 _AGE = re.compile(r"\b(\d{1,3})[- ]?(?:year|yr)s?[- ]?old\b|\baged? (\d{1,3})\b")
 _JOIN = re.compile(

@@ -52,6 +52,10 @@ def _render(result: dict[str, Any], version: str) -> None:
     if level == "emergency":
         _say(LEVEL_TEXT["emergency"])
         _say()
+    elif level == "urgent" and "call_poison_center" in advice:
+        # A swallowed overdose cannot wait for "today": the poison centre is called now.
+        _say("URGENT: call a poison centre now.")
+        _say()
     elif level:
         _say(LEVEL_TEXT[level])
         _say()
@@ -69,6 +73,8 @@ def _render(result: dict[str, Any], version: str) -> None:
         _say(f"Suspected: {tri['suspected_state'].replace('_', ' ')}")
     if tri.get("not_understood"):
         _say("Not understood: " + "; ".join(tri["not_understood"]))
+    if tri.get("absent"):
+        _say("Read as not present: " + ", ".join(a.replace("_", " ") for a in tri["absent"]))
     for f in result.get("findings") or []:
         _say(f"[{f['severity']}] {f['message']}")
         notes = (f.get("details") or {}).get("clinician_notes") or []

@@ -214,7 +214,9 @@ def _render(plan: Plan, kidney: KidneyFunction) -> None:
     typer.echo(head + ")")
     main = kidney.value_for("either")
     if kidney.dialysis:
-        typer.echo(f"kidneys: on {kidney.dialysis}")
+        from medguide.clinical.kidney import dialysis_label
+
+        typer.echo(f"kidneys: on {dialysis_label(kidney.dialysis)}")
     elif main is not None:
         typer.echo(f"kidneys: {main.label()}")
     for s in plan.steps:
@@ -223,6 +225,8 @@ def _render(plan: Plan, kidney: KidneyFunction) -> None:
             typer.echo(f"  {s.start.isoformat()}: stop (no more doses)")
             continue
         vol = f" = {s.volume_ml:g} mL" if s.volume_ml is not None else ""
+        if s.how is not None:
+            vol = f" ({s.how})"
         typer.echo(
             f"  {when}: {s.dose:g} {s.unit}{vol} × {s.doses_per_day} a day "
             f"= {s.daily:g} {s.unit}/day"
@@ -296,6 +300,9 @@ def titrate(
     patient, kidney = _patient(age, weight, sex, height, creatinine, crcl, egfr, dialysis)
     cat = catalog()
     drug_obj, named_product, per_day, written = _resolve(cat, drug, dose, unit, frequency)
+    chosen = product or named_product
+    named = drug_obj.product(chosen) if chosen else None
+    route = named.route if named is not None else "oral"
     current = None
     if dose is not None:
         if per_day is None:
@@ -310,6 +317,7 @@ def titrate(
             age_years=patient.age_years,
             weight_kg=patient.weight_kg,
             kidney=kidney,
+            route=route,
             target_daily=_quantity_mg(target, "target"),
             step_days=step_days,
             product=product or named_product,
@@ -333,7 +341,10 @@ def taper(
     days: Annotated[
         int | None, typer.Option("--days", help="A longer taper than the minimum.")
     ] = None,
-    route: Annotated[str, typer.Option("--route", help="oral or intrathecal.")] = "oral",
+    route: Annotated[
+        str | None,
+        typer.Option("--route", help="oral or intrathecal (default: the product's, else oral)."),
+    ] = None,
     product: _Product = None,
     age: _Age = None,
     weight: _Weight = None,
@@ -359,6 +370,11 @@ def taper(
     cat = catalog()
     drug_obj, named_product, per_day, _ = _resolve(cat, drug, None, None, frequency)
     assert per_day is not None
+    if route is None:
+        # A named product (e.g. Gablofen) brings its route, so a pump product reaches the
+        # intrathecal refusal and its referral rather than an "oral" mismatch.
+        named = drug_obj.product(product or named_product) if (product or named_product) else None
+        route = named.route if named is not None else "oral"
     try:
         plan = plan_taper(
             drug_obj,

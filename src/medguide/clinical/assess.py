@@ -17,6 +17,7 @@ from medguide.clinical.findings import (
     CheckResult,
     Finding,
     NotChecked,
+    drop_superseded,
     sort_findings,
 )
 from medguide.clinical.request import AssessRequest
@@ -100,7 +101,7 @@ def assess(catalog: Catalog, request: AssessRequest, now: datetime | None = None
         first = [a for a in ("call_emergency_services", "call_poison_center") if a in advice]
         advice = first + [a for a in advice if a not in first]
     return Assessment(
-        findings=sort_findings(findings),
+        findings=sort_findings(drop_superseded(findings)),
         not_checked=tuple(not_checked),
         computed=computed,
         advice=tuple(advice),

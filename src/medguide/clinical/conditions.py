@@ -24,6 +24,12 @@ _ICD = re.compile(
     r"^(?:icd[- ]?10(?:[- ]?cm)?\s*[:|#]\s*)?([A-Z][0-9]{2}(?:\.?[0-9A-Z]{1,4})?)$",
     re.IGNORECASE,
 )
+# A spinal cord injury written with its level ("T4 SCI", "C5 complete spinal cord injury",
+# "injury at T-3"): cervical levels and T1 to T6 are "at T6 or above", where autonomic
+# dysreflexia is a risk [S73]; lower levels stay plain spinal cord injury.
+_CORD_LEVEL = re.compile(r"(?<![a-z0-9])([ct])\s?-?\s?([0-9]{1,2})(?![0-9])")
+_CORD = "spinal_cord_injury"
+_CORD_HIGH = "spinal_cord_injury_t6_or_above"
 _NEGATION = re.compile(r"^(?:no|not|without|denies|never had|negative for|rule out|r/o)\b")
 
 
@@ -113,4 +119,17 @@ def resolve_condition(catalog: Catalog, text_or_code: str) -> ResolvedCondition 
     if found is None:
         return None
     _, cond, phrase = found
+    if cond.id == _CORD and _high_cord_level(text):
+        high = vocab.get(_CORD_HIGH)
+        if high is not None:
+            cond = high
     return ResolvedCondition(query, cond.id, cond.name, "word", phrase, _closure(vocab, cond))
+
+
+def _high_cord_level(text: str) -> bool:
+    """True when the text names a cervical level or T1 to T6."""
+    for region, number in _CORD_LEVEL.findall(text):
+        level = int(number)
+        if (region == "c" and 1 <= level <= 8) or (region == "t" and 1 <= level <= 6):
+            return True
+    return False

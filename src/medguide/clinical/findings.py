@@ -152,6 +152,20 @@ class CheckResult:
     triage: Mapping[str, Any] | None = None
 
 
+# A more specific finding replaces a general one about the same drugs, so one problem gives
+# one alert (a child over the age-band maximum is told once, with the mg/kg figure).
+SUPERSEDES: Mapping[str, frozenset[str]] = {
+    "pediatric_max_exceeded": frozenset({"max_daily_dose_exceeded"}),
+}
+
+
+def drop_superseded(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """Leave out each finding that a more specific one about the same drugs replaces."""
+    items = tuple(findings)
+    replaced = {(code, f.drugs) for f in items for code in SUPERSEDES.get(f.code, frozenset())}
+    return tuple(f for f in items if (f.code, f.drugs) not in replaced)
+
+
 def sort_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     """Most severe first; stable within a severity."""
     return tuple(sorted(findings, key=lambda f: -SEVERITY_RANK[f.severity]))

@@ -20,6 +20,7 @@ Every decision reports which value drove it (measure, value, formula, inputs).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -294,9 +295,14 @@ class RenalDecision:
 
     def describe(self) -> str:
         if self.dialysis is not None:
-            return f"on {self.dialysis}"
+            return dialysis_label(self.dialysis)
         assert self.value is not None
         return self.value.label()
+
+
+def dialysis_label(dialysis: str) -> str:
+    """'hemodialysis' or 'peritoneal dialysis', for messages."""
+    return dialysis if dialysis.endswith("dialysis") else f"{dialysis} dialysis"
 
 
 def _in_band(band: RenalBand, x: float) -> bool:
@@ -342,6 +348,19 @@ def _fmt(x: float) -> str:
     return f"{x:.4g}"
 
 
+def _solid_step(drug: Drug, route: str, unit: str) -> float | None:
+    """The smallest whole tablet or packet strength of the drug's current products for the
+    route, in `unit`; None when it has none in that unit."""
+    values = [
+        q.value
+        for p in drug.products
+        if p.route == route and p.status == "current" and p.form in ("tablet", "oral_granules")
+        for q in p.strengths
+        if q.unit == unit
+    ]
+    return min(values) if values else None
+
+
 def _renal_finding(
     drug: Drug, decision: RenalDecision, daily: float | None, unit: str, route: str
 ) -> Finding | None:
@@ -360,8 +379,13 @@ def _renal_finding(
         factor = band.dose_factor
         details["dose_factor"] = factor
         if daily is not None:
-            # Rounded down to 0.5 of the unit: a kidney adjustment never raises a dose.
-            suggested = min(daily, int(daily * factor * 2) / 2)
+            # Rounded down to what the solid products can make (whole tablets or packets),
+            # else to 0.5 of the unit: a kidney adjustment never raises a dose.
+            exact = daily * factor
+            step = _solid_step(drug, route, unit)
+            suggested = min(daily, int(exact * 2) / 2)
+            if step is not None and exact >= step:
+                suggested = min(suggested, math.floor(exact / step + 1e-9) * step)
             details["suggested_daily"] = {"amount": suggested, "unit": unit}
             what = (
                 f"about {_fmt(suggested)} {unit} a day instead of {_fmt(daily)} {unit} "
@@ -448,6 +472,17 @@ def check_kidney(ctx: Context) -> CheckResult:
         decision = renal_decision(renal, kidney)
         if decision is None:
             continue
+        if decision.value is not None and kidney.missing:
+            # A value was found, but another one could not be worked out: say which and why,
+            # so the reader knows the decision rests on the value that was available.
+            not_checked.append(
+                NotChecked(
+                    "kidney",
+                    "; ".join(kidney.missing)
+                    + f"; {decision.value.label()} was used for {drug.name}",
+                    (drug.id,),
+                )
+            )
         for total in mine:
             daily = total.amount if total.complete else None
             finding = _renal_finding(drug, decision, daily, total.unit, total.route)

@@ -58,6 +58,11 @@ class MissedDoseAdvice:
     judgment: bool
     sources: tuple[str, ...]
     notes: tuple[str, ...] = field(default=())
+    # When the next dose has passed too: the latest dose now due, whether to take it now, and
+    # the regular dose after it.
+    pending_at: datetime | None = None
+    take_pending_now: bool = False
+    following_at: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +82,9 @@ class MissedDoseAdvice:
             "judgment": self.judgment,
             "notes": list(self.notes),
             "sources": list(self.sources),
+            "pending_at": self.pending_at.isoformat() if self.pending_at else None,
+            "take_pending_now": self.take_pending_now,
+            "following_at": self.following_at.isoformat() if self.following_at else None,
         }
 
 
@@ -252,12 +260,41 @@ def advise_missed_dose(
     now_txt = _clock_text(now_utc, zone, now_utc)
     notes: list[str] = []
 
+    possibly_more = 0  # doses after the missed one that have also come due
+    pending: datetime | None = None
+    following: datetime | None = None
+    take_pending = False
     if next_overdue:
+        # The next dose has passed too. Find the latest dose now due and the one after it
+        # (every `interval_hours`, or, for clock times, the same gap as between the two given
+        # doses), and apply the same rule to it: never two doses close together.
+        step = timedelta(seconds=gap_s)
+        if next_due is not None and interval_hours is None:
+            notes.append(
+                f"Assumed your doses are {gap_s / 3600:g} hours apart, as the two times given are."
+            )
+        pending = next_utc
+        following = next_utc + step
+        possibly_more = 1
+        while following <= now_utc and possibly_more < 72:
+            pending, following = following, following + step
+            possibly_more += 1
+        pending_txt = _clock_text(pending, zone, now_utc)
+        following_txt = _clock_text(following, zone, now_utc)
         action: Action = "skip"
-        message = (
-            f"Leave out the missed dose (due {missed_txt}). The next dose (due {next_txt}) is "
-            "already due: if you have not taken it, take only that one now, then go on as usual."
-        )
+        if (following - now_utc).total_seconds() < threshold_s:
+            message = (
+                f"Leave out the missed dose (due {missed_txt}) and, if you have not taken it, "
+                f"the dose due {pending_txt} too: your next dose, at {following_txt}, is less "
+                f"than {rule.skip_if_next_within_hours:g} hours away. Take that one as usual."
+            )
+        else:
+            take_pending = True
+            message = (
+                f"Leave out the missed dose (due {missed_txt}). The dose due {pending_txt} has "
+                "already come due: if you have not taken it, take only that one now, then the "
+                f"next at {following_txt} as usual."
+            )
     elif until_s < threshold_s:
         action = "skip"
         message = (
@@ -278,6 +315,19 @@ def advise_missed_dose(
 
     threshold = rule.consecutive_missed_withdrawal_risk
     withdrawal_risk = threshold is not None and consecutive_missed >= threshold
+    if (
+        not withdrawal_risk
+        and threshold is not None
+        and consecutive_missed + possibly_more >= threshold
+    ):
+        # Later doses have come due as well; if they were missed too, that is a run of them.
+        advice += ["do_not_take_all_missed_doses", "contact_prescriber"]
+        message += (
+            f" If you also missed the dose{'s' if possibly_more > 1 else ''} since then, that is "
+            f"{consecutive_missed + possibly_more} doses in a row: do not take them all at "
+            "once, and call your prescriber today, because stopping suddenly can cause "
+            "withdrawal."
+        )
     if withdrawal_risk:
         advice += ["do_not_take_all_missed_doses", "contact_prescriber"]
         message += (
@@ -307,4 +357,7 @@ def advise_missed_dose(
         judgment=rule.judgment,
         sources=tuple(rule.sources),
         notes=tuple(notes),
+        pending_at=pending.astimezone(zone) if pending else None,
+        take_pending_now=take_pending,
+        following_at=following.astimezone(zone) if following else None,
     )

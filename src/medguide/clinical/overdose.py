@@ -185,6 +185,18 @@ def _threshold_mg(t: OverdoseThreshold) -> float | None:
     return _to_mg(t.at_or_above)
 
 
+def _largest_daily_max_mg(drug: Drug, route: str) -> tuple[float, tuple[str, ...]] | None:
+    """The largest maximum daily dose on the drug's dose rules for the route, in mg."""
+    best: tuple[float, tuple[str, ...]] | None = None
+    for rule in drug.dosing:
+        if rule.route not in (route, "any") or rule.max_daily is None:
+            continue
+        mg = _to_mg(rule.max_daily)
+        if mg is not None and (best is None or mg > best[0]):
+            best = (mg, tuple(rule.sources))
+    return best
+
+
 def check_overdose(drug: Drug, ing: Ingested) -> OverdoseResult:
     """Assess one ingestion of `drug`. Raises OverdoseInputError when it cannot be read."""
     route = _route_of(ing)
@@ -210,6 +222,7 @@ def check_overdose(drug: Drug, ing: Ingested) -> OverdoseResult:
         "assumptions": assumptions,
     }
 
+    reasons.extend(f"{a} (worst case)" for a in assumptions)
     if section is None:
         level = "urgent"
         reasons.append(
@@ -242,7 +255,16 @@ def check_overdose(drug: Drug, ing: Ingested) -> OverdoseResult:
                     f"{_fmt_amount(amount_mg, route)} is at or above "
                     f"{t.at_or_above}{' (per kg)' if t.per_kg else ''}: {t.effect}"
                 )
-        if not crossed and child:
+        day_max = _largest_daily_max_mg(drug, route)
+        if not crossed and day_max is not None and amount_mg >= day_max[0] - 1e-9:
+            # More than a whole day's maximum at once: not a case to watch at home.
+            level = _max_level(level, "urgent")
+            sources.extend(day_max[1])
+            reasons.append(
+                f"{_fmt_amount(amount_mg, route)} at once is at least the most allowed in a "
+                f"whole day ({_fmt_amount(day_max[0], route)}): call a poison centre"
+            )
+        elif not crossed and child:
             reasons.append(
                 f"{_fmt_amount(amount_mg, route)} is below the amounts reported in young "
                 "people, but a small child can be harmed by less"

@@ -13,9 +13,13 @@ Guarantees (tested with Hypothesis):
   or high doses), and its last dose before zero is small (`Taper.final_daily_max`);
 - an intrathecal taper or titration is refused with a referral to the pump team.
 
-Whole doses: a tablet dose is a multiple of half the smallest tablet strength (tablets can be
-halved; ask the pharmacist whether yours are scored), granules a multiple of the smallest
-packet, a liquid a multiple of 0.5 mL of the chosen product. These are judgment calls.
+Whole doses: a tablet dose is a multiple of the smallest tablet strength, made of whole
+tablets (the knowledge does not say which strengths are scored, and the smallest tablet is
+usually not, so no plan relies on splitting one); granules a multiple of the smallest packet;
+a liquid a multiple of 0.5 mL of the chosen product. Each tablet step says which tablets make
+the dose, and says so plainly when a dose the person already takes needs a half tablet. When
+the schedule's starting dose cannot be made from whole tablets (young children) and no product
+was named, an oral liquid is chosen instead. These are judgment calls.
 """
 
 from __future__ import annotations
@@ -59,6 +63,8 @@ class PlanStep:
     daily: float
     volume_ml: float | None = None
     ongoing: bool = False  # the last titration step: carry on at this dose
+    how: str | None = None  # which tablets make the dose, for tablet plans
+    half_tablet: bool = False  # the dose needs a tablet to be split
 
     @property
     def days(self) -> int:
@@ -77,6 +83,10 @@ class PlanStep:
         }
         if self.volume_ml is not None:
             out["volume_ml"] = self.volume_ml
+        if self.how is not None:
+            out["how"] = self.how
+        if self.half_tablet:
+            out["half_tablet"] = True
         if self.ongoing:
             out["ongoing"] = True
         return out
@@ -205,10 +215,35 @@ def _increment(product: Product | None, unit: str) -> float:
         if per_ml is not None:
             return per_ml * LIQUID_STEP_ML
     strengths = [v for v in (_q(s, unit) for s in product.strengths) if v]
-    if strengths:
-        smallest = min(strengths)
-        return smallest / 2 if product.form == "tablet" else smallest
-    return 1.0
+    return min(strengths) if strengths else 1.0
+
+
+_COUNT = {1: "one", 2: "two", 3: "three", 4: "four"}
+
+
+def _tablets(product: Product | None, dose: float, unit: str) -> tuple[str | None, bool]:
+    """Which whole tablets make `dose` (fewest tablets), and whether a half tablet is needed."""
+    if product is None or product.form != "tablet" or dose <= 0:
+        return None, False
+    strengths = sorted((v for v in (_q(s, unit) for s in product.strengths) if v), reverse=True)
+    if not strengths:
+        return None, False
+    left = dose
+    parts: list[str] = []
+    for strength in strengths:
+        n = _units(left, strength)
+        if n:
+            parts.append(
+                f"{_COUNT.get(n, str(n))} {strength:g} {unit} tablet" + ("s" if n > 1 else "")
+            )
+            left -= n * strength
+    if left < _EPS:
+        return " + ".join(parts), False
+    smallest = strengths[-1]
+    if abs(left - smallest / 2) < _EPS:
+        parts.append(f"half a {smallest:g} {unit} tablet")
+        return " + ".join(parts), True
+    return None, False
 
 
 def _units(x: float, inc: float) -> int:
@@ -402,6 +437,34 @@ def plan_titration(
     first: list[PlanCap] = []
     warnings: list[PlanWarning] = []
     sources: list[str] = list(rule.sources)
+    start_dose_q = _q(rule.start, unit)
+    if (
+        product is None
+        and chosen is not None
+        and chosen.form == "tablet"
+        and start_dose_q is not None
+        and abs(start_dose_q / inc - round(start_dose_q / inc)) > 1e-6
+    ):
+        liquid = next(
+            (
+                p
+                for p in drug.products
+                if p.route == route and p.status == "current" and p.form in LIQUID_FORMS
+            ),
+            None,
+        )
+        if liquid is not None:
+            warnings.append(
+                PlanWarning(
+                    "liquid_chosen",
+                    f"The starting dose of {start_dose_q:g} {unit} cannot be made from whole "
+                    f"{chosen.name.split(' (')[0].lower()} ({inc:g} {unit} is the smallest), so "
+                    f"the plan uses {liquid.name}; ask the pharmacist before splitting tablets.",
+                    liquid.sources,
+                )
+            )
+            chosen = liquid
+            inc = _increment(chosen, unit)
 
     # The schedule the knowledge gives: explicit steps, or start dose raised by the start
     # dose at each interval (the paediatric references' "add one starting dose a week").
@@ -575,6 +638,7 @@ def plan_titration(
                 reg.daily,
                 _volume(chosen, reg.dose, unit),
                 ongoing=i == len(regs),
+                how=_tablets(chosen, reg.dose, unit)[0],
             )
         )
         day = end + timedelta(days=1)
@@ -608,12 +672,18 @@ def plan_titration(
 # --- taper ----------------------------------------------------------------------------------
 
 
-def _taper_reg(target: float, dpd: int, inc: float) -> _Reg:
-    k = round(target / dpd / inc + _EPS)
-    if k >= 1:
-        return _Reg(k * inc, dpd)
-    n = max(1, min(dpd, round(target / inc + _EPS)))
-    return _Reg(inc, n)
+def _taper_reg(target: float, prev: _Reg, inc: float) -> _Reg:
+    """The whole-dose regimen closest to `target` a day, never with more doses a day or a
+    bigger single dose than `prev` (ties keep more doses a day)."""
+    best: _Reg | None = None
+    for n in range(prev.dpd, 0, -1):
+        k = min(round(target / n / inc + _EPS), _units(prev.dose, inc))
+        if k < 1:
+            continue
+        reg = _Reg(k * inc, n)
+        if best is None or abs(reg.daily - target) < abs(best.daily - target) - _EPS:
+            best = reg
+    return best or _Reg(inc, 1)
 
 
 def plan_taper(
@@ -668,25 +738,31 @@ def plan_taper(
     if label_max is not None and rule is not None:
         caps.append(PlanCap("label", label_max, unit, rule.text, rule.sources))
         if d0 > label_max + _EPS:
-            warnings.append(
-                PlanWarning(
-                    "max_daily_dose_exceeded",
-                    f"The current {d0:g} {unit}/day is above the maximum of {label_max:g}; the "
-                    "first step brings it down to the maximum. Tell the prescriber.",
-                    rule.sources,
-                )
+            # Dropping at once to the maximum is itself a sudden large cut, and planning
+            # above the maximum is never done: the prescriber sets this taper. A figure this
+            # high is often a mix-up of liquid strengths (5 mg/5 mL against 5 mg/mL) [S8].
+            raise PlanError(
+                f"the current {d0:g} {unit} a day is above the maximum of {label_max:g} "
+                f"{unit} a day. First check the product and its strength (a liquid's mg per "
+                "mL is easy to misread). If the dose is right, its taper must be planned by "
+                "the prescriber; do not stop or cut it suddenly",
+                tuple(dict.fromkeys((*rule.sources, *taper.sources, "S8"))),
             )
 
     days = taper.min_days
     why = [f"at least {taper.min_days} days"]
     if taper.long_use_days is not None and taper.long_use_min_days is not None:
         if on_drug_days is None:
+            # Unknown duration is treated as long use: the slower taper is the safer guess.
+            if taper.long_use_min_days > days:
+                days = taper.long_use_min_days
+                why.append(f"{days} days because the length of use is not known")
             warnings.append(
                 PlanWarning(
                     "duration_unknown",
-                    f"How long it has been taken is not known; after more than "
-                    f"{taper.long_use_days} days a taper of {taper.long_use_min_days} days or "
-                    "more is planned.",
+                    f"How long it has been taken was not given, so the plan takes the slower "
+                    f"course meant for more than {taper.long_use_days} days of use "
+                    f"({taper.long_use_min_days} days or more).",
                     taper.sources,
                 )
             )
@@ -724,11 +800,11 @@ def plan_taper(
         prev = _Reg(amount, doses_per_day)
         for k in range(1, m + 1):
             bound = min(prev.daily, top)
-            reg = _taper_reg(min(d0 * (m + 1 - k) / (m + 1), bound), prev.dpd, inc)
+            reg = _taper_reg(min(d0 * (m + 1 - k) / (m + 1), bound), prev, inc)
             if k == 1 and reg.daily >= d0 - _EPS and d0 > inc + _EPS:
                 bound = d0 - inc  # the first step is a real reduction
             if reg.daily > bound + _EPS:
-                reg = _fit(bound, prev.dpd, inc, None, prev.dpd) or prev
+                reg = _fit(bound, prev.dpd, inc, prev.dose, prev.dpd) or prev
             regs.append(reg)
             prev = reg
         if final_max is None or regs[-1].daily <= final_max + _EPS:
@@ -749,12 +825,31 @@ def plan_taper(
     day = start
     for i, (reg, n_days) in enumerate(merged, start=1):
         end = day + timedelta(days=n_days - 1)
+        how, half = _tablets(chosen, reg.dose, unit)
         steps.append(
             PlanStep(
-                i, day, end, reg.dose, unit, reg.dpd, reg.daily, _volume(chosen, reg.dose, unit)
+                i,
+                day,
+                end,
+                reg.dose,
+                unit,
+                reg.dpd,
+                reg.daily,
+                _volume(chosen, reg.dose, unit),
+                how=how,
+                half_tablet=half,
             )
         )
         day = end + timedelta(days=1)
+    if any(s.half_tablet for s in steps):
+        warnings.append(
+            PlanWarning(
+                "half_tablet",
+                "Some doses need half a tablet. Ask the pharmacist whether your tablets can be "
+                "split; if not, an oral liquid measures these doses more exactly.",
+                chosen.sources if chosen else (),
+            )
+        )
     steps.append(
         PlanStep(
             len(steps) + 1,

@@ -19,7 +19,7 @@ from typing import Any
 from medguide.clinical.conditions import ResolvedCondition, resolve_condition
 from medguide.clinical.context import Context
 from medguide.clinical.findings import SEVERITY_RANK, CheckResult, Finding, NotChecked, Severity
-from medguide.clinical.kidney import KidneyFunction, compute_kidney_function
+from medguide.clinical.kidney import KidneyFunction, compute_kidney_function, dialysis_label
 from medguide.knowledge.models.base import Quantity
 from medguide.knowledge.models.drug import AgeRule, Drug, ReproductionNote
 from medguide.units import MASS_IN_MG
@@ -104,7 +104,7 @@ def _age_rule(
         value = kidney.value_for("either")
         if kidney.dialysis is not None:
             details["kidney"] = {"dialysis": kidney.dialysis}
-            why.append(f"on {kidney.dialysis}")
+            why.append(f"on {dialysis_label(kidney.dialysis)}")
         elif value is None:
             acc.skip(rule.code, f"{rule.text.split('.')[0]}: kidney function unknown", drug)
             return

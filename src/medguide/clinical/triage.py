@@ -81,6 +81,9 @@ class Cue:
     route: str  # oral | intrathecal | any
     reason: str
     alert: bool = True  # False: a standing fact (takes the drug, has a pump), not an event
+    # The least level for a symptom explained by this cue: a drug that leaves by the kidneys
+    # builds up with kidney failure or dialysis, where sleepiness can turn into coma (S26).
+    floor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,10 @@ class Situation:
 
     def has(self, drug: str, state: str, route: str = "any") -> bool:
         return any(self._fits(c, drug, state, route) for c in self.cues)
+
+    def floor(self, drug: str, state: str, route: str = "any") -> str | None:
+        floors = [c.floor for c in self.cues if c.floor and self._fits(c, drug, state, route)]
+        return _max_level(floors) if floors else None
 
     def reasons(self, drug: str, state: str, route: str = "any") -> tuple[str, ...]:
         return tuple(c.reason for c in self.cues if self._fits(c, drug, state, route))
@@ -154,13 +161,19 @@ _PLAUSIBLE: Mapping[str, tuple[float, float]] = {
 
 @dataclass(frozen=True)
 class Reading:
-    """What one input phrase was read as."""
+    """What one input phrase was read as.
+
+    `absent`: symptoms the person said are not there ("no fever"); `guessed`: misspelt words
+    read as a known one ("siezure" as "seizure"), which keep the phrase uncertain.
+    """
 
     text: str
     symptoms: tuple[str, ...]
     measures: tuple[tuple[str, float | str], ...]
     leftover: str
     problem: str | None = None
+    absent: tuple[str, ...] = ()
+    guessed: tuple[tuple[str, str], ...] = ()
 
 
 def _measures(text: str) -> tuple[list[tuple[str, float | str]], str, str | None]:
@@ -189,71 +202,161 @@ def _measures(text: str) -> tuple[list[tuple[str, float | str]], str, str | None
     return found, low, problem
 
 
+# A negation counts only when it stands right before the symptom, in the same clause: "no
+# fever", "not sleepy", "never had a seizure". "No, he's fitting" (a comma) and "no, he is
+# fitting" keep the symptom, because a pronoun or a break stands between. Phrases that carry
+# their own negation ("not breathing", "cant wake") are matched whole first.
+_NEGATORS = frozenset(
+    {
+        "no",
+        "not",
+        "without",
+        "never",
+        "denies",
+        "nor",
+        "isnt",
+        "wasnt",
+        "arent",
+        "hasnt",
+        "havent",
+        "hadnt",
+        "doesnt",
+        "didnt",
+    }
+)
+_CLAUSE_BREAK = re.compile(r"[,.;:!?()]|\bbut\b")
+
+
+def _tokens(text: str) -> list[tuple[str, bool, int]]:
+    """(word, is filler, clause number) for each word, folded as `normalize_words` does."""
+    out: list[tuple[str, bool, int]] = []
+    for clause, part in enumerate(_CLAUSE_BREAK.split(text.lower())):
+        for w in normalize_words_keep(part):
+            out.append((w, normalize_words(w) == "", clause))
+    return out
+
+
+def normalize_words_keep(text: str) -> list[str]:
+    """`normalize_words` without dropping pronouns and fillers."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    folded = re.sub(r"['`\u2019]", "", folded)
+    return re.sub(r"[^a-z0-9]+", " ", folded).split()
+
+
+def _close(a: str, b: str, limit: int) -> bool:
+    """Damerau-Levenshtein distance of a and b is at most `limit` (1 or 2)."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            d = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                d = min(d, prev2[j - 2] + 1)
+            cur.append(d)
+        if min(cur) > limit:
+            return False
+        prev2, prev = prev, cur
+    return prev[-1] <= limit
+
+
+def _guess(word: str, known: Mapping[str, frozenset[str]]) -> str | None:
+    """A known symptom word that `word` is a likely misspelling of, or None.
+
+    Only words of 6 letters or more, with the same first letter, one edit away (two from 9
+    letters), and only when one known word fits or all that fit belong to one symptom.
+    """
+    if len(word) < 6 or word in known or word in _GLUE or word in _NEGATORS:
+        return None
+    limit = 2 if len(word) >= 9 else 1
+    hits = sorted(k for k in known if len(k) >= 6 and k[0] == word[0] and _close(word, k, limit))
+    owners = {sid for k in hits for sid in known[k]}
+    return hits[0] if len(hits) == 1 or (hits and len(owners) == 1) else None
+
+
 def read_symptom(vocab: SymptomFile, text: str) -> Reading:
     """Match one phrase against the vocabulary: measured values first, then words, left to
-    right, the longest known phrase at each point, each word used once."""
+    right, the longest known phrase at each point, each word used once. A symptom right after
+    a negation ("no fever") is read as absent; a misspelt word may be read as the one known
+    symptom word it is one letter away from."""
     found, rest, problem = _measures(text)
     ids: list[str] = []
     for measure, value in found:
         for s in vocab.symptoms:
             if any(sign.matches(measure, value) for sign in s.measured) and s.id not in ids:
                 ids.append(s.id)
-    index, longest = _phrases(vocab)
-    tokens = normalize_words(rest).split()
+    index, longest, known = _phrases(vocab)
+    raw = _tokens(rest)
+    # the words that take part in matching, with their place in `raw`
+    content = [(w, k) for k, (w, filler, _) in enumerate(raw) if not filler]
+    guessed: list[tuple[str, str]] = []
+    words: list[str] = []
+    for w, _ in content:
+        g = None if w in known else _guess(w, known)
+        words.append(g or w)
+    absent: list[str] = []
     left: list[str] = []
     i = 0
-    while i < len(tokens):
-        for n in range(min(longest, len(tokens) - i), 0, -1):
-            sid = index.get(" ".join(tokens[i : i + n]))
+    while i < len(words):
+        for n in range(min(longest, len(words) - i), 0, -1):
+            sid = index.get(" ".join(words[i : i + n]))
             if sid is not None:
-                if sid not in ids:
+                k = content[i][1]
+                negated = (
+                    k > 0
+                    and raw[k - 1][0] in _NEGATORS
+                    and raw[k - 1][2] == raw[k][2]
+                    and " ".join(words[i : i + n]).split()[0] not in _NEGATORS
+                )
+                guessed.extend(
+                    (content[j][0], words[j]) for j in range(i, i + n) if content[j][0] != words[j]
+                )
+                if negated:
+                    absent.append(sid)
+                    if left and left[-1] == raw[k - 1][0]:
+                        left.pop()
+                elif sid not in ids:
                     ids.append(sid)
                 i += n
                 break
         else:
-            if tokens[i] not in _GLUE:
-                left.append(tokens[i])
+            if content[i][0] not in _GLUE:
+                left.append(content[i][0])
             i += 1
-    return Reading(text, tuple(ids), tuple(found), " ".join(left), problem)
+    absent = [a for a in dict.fromkeys(absent) if a not in ids]
+    return Reading(
+        text,
+        tuple(ids),
+        tuple(found),
+        " ".join(left),
+        problem,
+        tuple(absent),
+        tuple(dict.fromkeys(guessed)),
+    )
 
 
-# Small words and units left over after matching that carry no symptom of their own.
-_GLUE = frozenset(
-    {
-        "and",
-        "or",
-        "but",
-        "with",
-        "very",
-        "a",
-        "an",
-        "the",
-        "bit",
-        "little",
-        "also",
-        "now",
-        "has",
-        "have",
-        "had",
-        "got",
-        "per",
-        "minute",
-        "min",
-        "mins",
-        "bpm",
-        "breaths",
-        "degrees",
-        "deg",
-        "c",
-        "f",
-        "mmhg",
-    }
-)
-_PHRASE_CACHE: dict[int, tuple[SymptomFile, tuple[dict[str, str], int]]] = {}
+# Small words, time words and units left over after matching that carry no symptom of their
+# own. Any other word left over keeps the phrase uncertain (never self-care).
+_GLUE_WORDS = """
+    and or but with very a an the bit little also now has have had got per minute min mins
+    bpm breaths degrees deg c f mmhg so quite really slightly since today yesterday tonight
+    morning afternoon evening night last this that all day days week weeks hour hours ago
+    just feel feels feeling felt seems seem seemed look looks looking bit of in on at for to
+    after before from baclofen lioresal medicine medication tablet tablets dose doses made
+    been being be getting gets again lot lots more much too times up sitting lying bed still
+    hes shes theyre im ive hed shed"""
+_GLUE = frozenset(_GLUE_WORDS.split())
+_Index = tuple[dict[str, str], int, dict[str, frozenset[str]]]
+_PHRASE_CACHE: dict[int, tuple[SymptomFile, _Index]] = {}
 
 
-def _phrases(vocab: SymptomFile) -> tuple[dict[str, str], int]:
-    """Phrase → symptom id, and the longest phrase in words.
+def _phrases(vocab: SymptomFile) -> _Index:
+    """Phrase → symptom id, the longest phrase in words, and every word of every phrase.
 
     Memoized by the vocabulary's identity (checked, so a different vocabulary never gets a
     stale index); it changes speed only, never results.
@@ -262,7 +365,12 @@ def _phrases(vocab: SymptomFile) -> tuple[dict[str, str], int]:
     if hit is not None and hit[0] is vocab:
         return hit[1]
     index = {w: s.id for s in vocab.symptoms for w in s.words}
-    built = (index, max((len(w.split()) for w in index), default=1))
+    owners: dict[str, set[str]] = {}
+    for w, sid in index.items():
+        for t in w.split():
+            owners.setdefault(t, set()).add(sid)
+    known = {t: frozenset(ids) for t, ids in owners.items()}
+    built = (index, max((len(w.split()) for w in index), default=1), known)
     if len(_PHRASE_CACHE) > 8:
         _PHRASE_CACHE.clear()
     _PHRASE_CACHE[id(vocab)] = (vocab, built)
@@ -282,6 +390,8 @@ class Triage:
     red_flags: tuple[str, ...] = ()
     findings: tuple[Finding, ...] = ()
     advice: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()  # symptoms the person said are not there
+    measured: bool = False  # a measured value was read (even a normal one)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -291,6 +401,7 @@ class Triage:
             "not_understood": list(self.not_understood),
             "symptoms": list(self.symptoms),
             "red_flags": list(self.red_flags),
+            "absent": list(self.absent),
         }
 
 
@@ -325,19 +436,29 @@ def check_triage(
     """Triage reported symptoms in a situation. Pure; the same input gives the same result."""
     readings = [read_symptom(vocab, text) for text in symptoms if text.strip()]
     not_understood: list[str] = []
-    unknown = False  # a phrase with nothing recognised in it
+    unknown = False  # something in a phrase was not read with certainty
     for r in readings:
         if r.problem:
             not_understood.append(f"{r.text} ({r.problem})")
             unknown = True
-        elif not r.symptoms and not r.measures:
+        elif not r.symptoms and not r.measures and not r.absent:
             not_understood.append(r.text)
             unknown = True
         elif r.leftover:
+            # A word we could not read may be what matters ("vomiting blood"): never let the
+            # words we did read make the level lower than for an unread phrase.
             not_understood.append(r.leftover)
+            unknown = True
+        for typed, meant in r.guessed:
+            not_understood.append(f"{typed} (read as {meant!r})")
+            unknown = True
     by_id = {s.id: s for s in vocab.symptoms}
     matched_ids = dict.fromkeys(sid for r in readings for sid in r.symptoms if sid in by_id)
     matched = [by_id[sid] for sid in matched_ids]
+    absent = tuple(
+        dict.fromkeys(a for r in readings for a in r.absent if a in by_id and a not in matched_ids)
+    )
+    measured_only = any(r.measures for r in readings)
 
     drugs = _drugs_of(situation)
     reasons: list[str] = []
@@ -356,6 +477,10 @@ def check_triage(
             if link.drug in drugs and situation.has(link.drug, link.state, link.route)
         ]
         level = _max_level(lk.level for lk in applicable) if applicable else s.level
+        for lk in applicable:
+            least = situation.floor(lk.drug, lk.state, lk.route)
+            if least:
+                level = _max_level([level], least)
         flag = _red_flag(s, situation, mental_others)
         if flag:
             level = "emergency"
@@ -395,6 +520,10 @@ def check_triage(
         levels.append("routine")
         advice.append("not_covered_refer")
         reasons.append("some words were not understood: " + "; ".join(not_understood))
+    for a in absent:
+        reasons.append(f"read as not present: {by_id[a].name.lower()}")
+    if measured_only and not matched:
+        reasons.append("the measured values given are not in the alarm range")
     level = _max_level(levels) if levels else "self_care"
     advice = [*_LEVEL_ADVICE[level], *advice]
 
@@ -411,6 +540,8 @@ def check_triage(
         red_flags=tuple(red_flags),
         findings=findings,
         advice=tuple(dict.fromkeys(advice)),
+        absent=absent,
+        measured=measured_only,
     )
 
 
@@ -442,6 +573,8 @@ _STATE_MESSAGE: Mapping[str, str] = {
     "substances (toxicity).",
     "expected_side_effect": "These are known side effects of {drug}; mild ones often settle in "
     "the first weeks.",
+    "serious_side_effect": "This can be a rare side effect of {drug}, but it is serious whatever "
+    "the cause: get help as advised, and say which medicines are taken.",
     "overdose": "These symptoms fit a {drug} overdose.",
 }
 
@@ -453,12 +586,18 @@ def _state_findings(
     for (state, route, drug), pairs in states.items():
         if state == "overdose":
             continue  # the overdose check makes that finding
-        level = _max_level(lk.level for _, lk in pairs)
+        level = _max_level(
+            (lk.level for _, lk in pairs), situation.floor(drug, state, route) or "self_care"
+        )
         route_words = " (intrathecal pump)" if route == "intrathecal" else ""
         yield Finding(
             code=_STATE_FINDING[state],
             severity=LEVEL_SEVERITY[level],  # type: ignore[arg-type]
-            message=_STATE_MESSAGE[state].format(drug=drug, route=route_words),
+            message=_STATE_MESSAGE[
+                "serious_side_effect"
+                if state == "expected_side_effect" and TRIAGE_RANK[level] >= TRIAGE_RANK["urgent"]
+                else state
+            ].format(drug=drug, route=route_words),
             drugs=(drug,),
             details={
                 "route": route,
@@ -614,6 +753,7 @@ def situation_of(ctx: Context) -> tuple[Situation, tuple[NotChecked, ...]]:
                             "toxicity",
                             "any",
                             f"{what}{_days(e.days_ago)}; {d} leaves by the kidneys",
+                            floor="urgent",
                         )
                     )
 
@@ -627,10 +767,24 @@ def situation_of(ctx: Context) -> tuple[Situation, tuple[NotChecked, ...]]:
             b.below for b in drug.renal.bands if b.action == "avoid" and b.below is not None
         ]
         if p.dialysis in ("hemodialysis", "peritoneal"):
-            cues.append(Cue(d, "toxicity", "any", f"on dialysis; {d} leaves by the kidneys"))
+            cues.append(
+                Cue(
+                    d,
+                    "toxicity",
+                    "any",
+                    f"on dialysis; {d} leaves by the kidneys",
+                    floor="urgent",
+                )
+            )
         elif kidney is not None and avoid_below and kidney < max(avoid_below):
             cues.append(
-                Cue(d, "toxicity", "any", f"kidney function {kidney:g} mL/min; {d} builds up")
+                Cue(
+                    d,
+                    "toxicity",
+                    "any",
+                    f"kidney function {kidney:g} mL/min; {d} builds up",
+                    floor="urgent",
+                )
             )
 
     if req.missed_dose is not None:
@@ -710,7 +864,7 @@ def check_now(ctx: Context) -> CheckResult:
         out.findings.extend(tri.findings)
         out.advice.extend(tri.advice)
         out.reasons.extend(tri.reasons)
-        if tri.symptoms or tri.not_understood or tri.red_flags:
+        if tri.symptoms or tri.not_understood or tri.red_flags or tri.absent or tri.measured:
             out.levels.append(tri.level)
         suspected = tri.suspected_state
         not_understood = tri.not_understood
@@ -730,6 +884,8 @@ def check_now(ctx: Context) -> CheckResult:
         holding = [f.code for f in out.findings if f.code in ("overdose", "suspected_toxicity")]
         if holding and "take_missed_dose_now" in out.advice:
             # Never advise more of a drug that may already be too much.
+            said = out.computed.get("missed_dose", {}).get("message")
+            out.reasons = [r for r in out.reasons if r != said]
             out.advice = [a for a in out.advice if a != "take_missed_dose_now"]
             out.advice += ["skip_missed_dose", "contact_prescriber"]
             out.reasons.append(
@@ -741,6 +897,7 @@ def check_now(ctx: Context) -> CheckResult:
                 "held_because": holding[0],
             }
     _stopping(ctx, situation, tri, out)
+    _gap_without_symptoms(ctx, situation, out)
 
     if not out.levels:
         return CheckResult(
@@ -764,6 +921,7 @@ def check_now(ctx: Context) -> CheckResult:
         "not_understood": list(not_understood),
         "symptoms": list(tri.symptoms),
         "red_flags": list(tri.red_flags),
+        "absent": list(tri.absent),
     }
     return CheckResult(
         findings=tuple(out.findings),
@@ -958,6 +1116,47 @@ def _stopping(ctx: Context, situation: Situation, tri: Triage, out: _Merge) -> N
                 out.advice.extend(("contact_prescriber", "monitor_mental_status"))
                 out.levels.append("urgent")
                 out.reasons.append(f"{drug.name} {why}: risk of withdrawal")
+
+
+def _gap_without_symptoms(ctx: Context, situation: Situation, out: _Merge) -> None:
+    """Doses missed, or a long gap since the last dose, with no symptoms (yet): a withdrawal
+    risk that needs the prescriber today, not silence."""
+    for d in _drugs_of(situation):
+        if any(
+            f.code in ("suspected_withdrawal", "withdrawal_risk") and d in f.drugs
+            for f in out.findings
+        ):
+            continue
+        why = [
+            c.reason
+            for c in situation.cues
+            if c.drug == d
+            and c.alert
+            and c.state == "withdrawal"
+            and not c.reason.startswith("lowered the dose")
+        ]
+        drug = ctx.catalog.drugs[d]
+        signs = [w for w in drug.withdrawal if w.route in ("oral", "any")]
+        if not why or not signs:
+            continue
+        out.findings.append(
+            Finding(
+                code="withdrawal_risk",
+                severity="high",
+                message=(
+                    f"{drug.name}: {why[0]}. Going without it can bring on withdrawal; do not "
+                    "take the missed doses together. Call the prescriber today, and get "
+                    "emergency help for fever, confusion, hallucinations or a fit."
+                ),
+                drugs=(d,),
+                details={"because": why},
+                advice=("contact_prescriber", "do_not_take_all_missed_doses", "do_not_double"),
+                sources=tuple(dict.fromkeys(s for w in signs for x in w.signs for s in x.sources)),
+            )
+        )
+        out.advice.extend(("contact_prescriber", "do_not_take_all_missed_doses", "do_not_double"))
+        out.levels.append("urgent")
+        out.reasons.append(f"{why[0]}: risk of withdrawal")
 
 
 def _resolve_id(ctx: Context, name: str) -> str | None:

@@ -25,6 +25,10 @@ def _quantity(value: float, unit: str) -> dict[str, Any]:
     return {"value": round(value, 4), "unit": unit, "system": UCUM, "code": unit}
 
 
+def _times_a_day(n: int) -> str:
+    return {1: "once a day", 2: "twice a day"}.get(n, f"{n} times a day")
+
+
 def dosage_of_step(plan: Plan, step: PlanStep, text: str | None = None) -> dict[str, Any]:
     bounds: dict[str, str] = {"start": step.start.isoformat()}
     if not step.ongoing:
@@ -35,8 +39,10 @@ def dosage_of_step(plan: Plan, step: PlanStep, text: str | None = None) -> dict[
         dosage["timing"] = {"repeat": {"boundsPeriod": bounds}}
         return dosage
     volume = f" ({step.volume_ml:g} mL)" if step.volume_ml is not None else ""
+    if step.how is not None:
+        volume = f" ({step.how})"
     dosage["text"] = text or (
-        f"{step.dose:g} {step.unit}{volume} {step.doses_per_day} times a day "
+        f"{step.dose:g} {step.unit}{volume} {_times_a_day(step.doses_per_day)} "
         f"({step.daily:g} {step.unit} a day) from {step.start.isoformat()}"
         + ("" if step.ongoing else f" to {step.end.isoformat()}")
     )

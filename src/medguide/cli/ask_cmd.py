@@ -8,23 +8,7 @@ import typer
 
 from medguide.cli import exitcodes
 from medguide.cli.common import catalog, fail, print_json
-
-ADVICE_WORDS = {
-    "take_missed_dose_now": "take the missed dose now if the next one is not close",
-    "skip_missed_dose": "skip it if the next dose is close",
-    "do_not_double": "never take a double dose",
-    "do_not_take_all_missed_doses": "do not take all the missed doses together",
-    "contact_prescriber": "contact your prescriber",
-    "call_emergency_services": "call emergency services",
-    "call_poison_center": "call a poison centre",
-    "gradual_taper": "lower the dose slowly with your prescriber",
-    "do_not_stop_abruptly": "do not stop suddenly",
-    "avoid_driving_until_known": "do not drive until you know how it affects you",
-    "avoid_alcohol": "avoid alcohol",
-    "not_covered_refer": "ask someone who can answer (below)",
-    "monitor_mental_status": "watch for confusion or heavy sleepiness",
-    "reduce_dose": "the dose may need lowering (prescriber)",
-}
+from medguide.cli.words import ADVICE_TEXT
 
 
 def ask(
@@ -86,8 +70,9 @@ def _render(answer: object, cat: object) -> None:
             msg.append(f"\nWho to ask: {d.refer_to}", style="bold")
         console.print(Panel(msg, title=f"Not answered ({d.reason})", border_style="yellow"))
     if answer.advice:
-        words = "; ".join(ADVICE_WORDS.get(a, a) for a in answer.advice)
-        console.print(Text(f"What to do: {words}.", style="bold"))
+        console.print(Text("What to do:", style="bold"))
+        for code in answer.advice:
+            console.print(Text(f"  - {ADVICE_TEXT.get(code, code)}", style="bold"))
     for nc in answer.not_checked:
         console.print(Text(f"Not checked: {nc}", style="yellow"))
     meta = f"intent: {', '.join(answer.intents) or '-'} · confidence {answer.confidence:.2f}"

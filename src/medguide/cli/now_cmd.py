@@ -12,33 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from medguide.cli.common import catalog, fail, print_json
-
-ADVICE_TEXT = {
-    "call_emergency_services": "Call emergency services now (999 / 911 / 112).",
-    "call_poison_center": "Call a poison centre now (US 1-800-222-1222; UK NHS 111).",
-    "contact_prescriber": "Contact the prescriber, pharmacist or pump team today.",
-    "take_missed_dose_now": "Take the missed dose now.",
-    "skip_missed_dose": "Skip the missed dose and take the next one at the usual time.",
-    "do_not_double": "Never take two doses together or an extra dose to catch up.",
-    "do_not_take_all_missed_doses": "Do not take all the missed doses at once.",
-    "gradual_taper": "Stop only by lowering the dose step by step, with a plan.",
-    "do_not_stop_abruptly": "Do not stop suddenly.",
-    "avoid_driving_until_known": "Do not drive or use machines until you know how it affects you.",
-    "avoid_alcohol": "Avoid alcohol; it adds to the sleepiness.",
-    "monitor_mental_status": "Someone should keep an eye on alertness and confusion.",
-    "not_covered_refer": "Some of what you wrote was not understood: if you are worried, ask a "
-    "clinician.",
-    "consider_activated_charcoal": "(For clinicians) activated charcoal may be considered.",
-    "consider_hemodialysis": "(For clinicians) haemodialysis may be considered.",
-    "reduce_dose": "The dose may need lowering; ask the prescriber.",
-    "not_covered": "Not covered here; ask a clinician.",
-}
-LEVEL_TEXT = {
-    "emergency": "EMERGENCY: call emergency services now.",
-    "urgent": "URGENT: get advice from a clinician or poison centre today.",
-    "routine": "Not urgent: mention it at the next visit, or sooner if it gets worse.",
-    "self_care": "Usually fine to manage yourself; get help if it gets worse.",
-}
+from medguide.cli.words import ADVICE_TEXT, LEVEL_TEXT
 
 
 def _say(text: str = "") -> None:

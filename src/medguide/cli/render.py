@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.panel import Panel
 
 from medguide.answers.guide import Guide
+from medguide.cli.words import ADVICE_TEXT
 from medguide.knowledge.catalog import Catalog
 
 SEVERITY_STYLE = {
@@ -95,7 +96,9 @@ def render_assessment(data: dict[str, Any], cat: Catalog, console: Console | Non
         for r in triage.get("reasons", []):
             console.print(f"  • {escape(str(r))}")
     if data["advice"]:
-        console.print(f"\n[bold]Advice[/bold]: {', '.join(data['advice'])}")
+        console.print("\n[bold]What to do[/bold]")
+        for code in data["advice"]:
+            console.print(f"  - {escape(ADVICE_TEXT.get(code, code))} [dim]({code})[/dim]")
     computed = data["computed"]
     console.print("\n[bold]Computed[/bold]")
     for text, r in computed.get("resolved", {}).items():

@@ -36,7 +36,6 @@ FINDING_CODES: frozenset[str] = frozenset(
         "error_prone_abbreviation",
         "ambiguous_order",
         "unknown_drug",
-        "not_covered",
         "duplicate_ingredient",
         "duplicate_therapy",
         "interaction",

@@ -534,6 +534,40 @@ def test_every_name_of_a_monograph_resolves_to_it(catalog: Catalog, drug_id: str
         assert resolve_name(catalog, name).drug_id == drug_id, name
 
 
+@pytest.mark.parametrize("drug_id", IDS)
+def test_indications_match_the_kind_of_product(catalog: Catalog, drug_id: str) -> None:
+    drug = catalog.drugs[drug_id]
+    for ind in drug.indications:
+        assert ind.sources and all(s in catalog.sources for s in ind.sources), ind.condition
+    approved = [i for i in drug.indications if i.status == "approved"]
+    if drug.kind == "drug":
+        # "what is it used for" needs an answer, and an approval rests on a label
+        assert approved, "a medicine lists at least one approved use"
+        for ind in approved:
+            kinds = {catalog.sources[s].kind for s in ind.sources}
+            assert "label" in kinds, ind.condition
+    else:
+        # substances and herbal products have no approval; a described use is off-label
+        assert not approved
+        assert all(i.status == "off_label" for i in drug.indications)
+
+
+@pytest.mark.parametrize(
+    ("drug_id", "condition", "status"),
+    [
+        ("tizanidine", "spasticity", "approved"),
+        ("gabapentin", "nerve pain after shingles", "approved"),
+        ("dantrolene", "chronic spasticity", "approved"),
+        ("cyclobenzaprine", "spasticity", "not_indicated"),
+        ("fentanyl", "short-term, as-needed or mild pain", "not_indicated"),
+        ("st_johns_wort", "low mood and depression", "off_label"),
+    ],
+)
+def test_key_indications(catalog: Catalog, drug_id: str, condition: str, status: str) -> None:
+    got = {i.condition: i.status for i in catalog.drugs[drug_id].indications}
+    assert got.get(condition) == status
+
+
 # --- classes ------------------------------------------------------------------------------
 
 

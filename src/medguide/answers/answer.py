@@ -96,6 +96,7 @@ FAQ_MIN_SCORE = 5.0
 # How many items of the answering section to show; a list (the products) is shown whole.
 SECTION_LIMIT: dict[str, int] = {
     "brand_names": 8,
+    "uses": 4,
     "interaction_alcohol": 2,
     "driving": 2,
     "interaction_drug": 2,
@@ -473,6 +474,9 @@ def _focus(
         return covered[0]
     if ents.uncovered_drugs:
         return None
+    own = [s for s in ents.substances if s in catalog.drugs]
+    if own and intents and not any(i in INTERACTION_INTENTS for i in intents):
+        return own[0]  # a question about a substance or herbal itself
     return default_drug(catalog)
 
 

@@ -466,6 +466,9 @@ def score_intents(text: str, ents: Entities, focus: str | None = None) -> dict[s
     ):
         add("interaction_drug", 4)
     subs = set(ents.substances)
+    if scores.get("uses", 0) >= 3 and not named and not _JOIN.search(low) and not covered:
+        # "what is kava used for": a question about the substance itself, not a combination
+        subs = set()
     if "alcohol" in subs:
         add("interaction_alcohol", 4)
     if subs & HERBALS:

@@ -176,6 +176,13 @@ def test_titrate_a_liquid_shows_volumes() -> None:
             "lb",
         ),
         (["titrate", "--drug", "baclofen", "--weight", "70 stone"], exitcodes.BAD_INPUT, "unit"),
+        # an adult's bare 180 is as likely pounds as kilograms: the unit is asked for
+        (
+            ["titrate", "--drug", "baclofen", "--age", "50", "--weight", "180"],
+            exitcodes.BAD_INPUT,
+            "180 lb",
+        ),
+        (["titrate", "--drug", "baclofen", "--weight", "180"], exitcodes.BAD_INPUT, "180 lb"),
         (
             ["titrate", "--drug", "baclofen", "--start", "02/03/2026"],
             exitcodes.BAD_INPUT,

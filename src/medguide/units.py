@@ -30,6 +30,7 @@ gram = [mass] = g = gm = gramme
 milligram = 1e-3 * gram = mg = milligramme
 microgram = 1e-6 * gram = mcg = ug = µg = μg = microgramme
 kilogram = 1e3 * gram = kg
+pound = 453.59237 * gram = lb = lbs
 liter = [volume] = L = l = litre
 milliliter = 1e-3 * liter = mL = ml = millilitre = cc
 teaspoon = 5 * milliliter = tsp
@@ -39,11 +40,13 @@ packet = [packet] = sachet = pkt
 
 # fmt: off
 CANONICAL: Final[dict[str, str]] = {
-    "gram": "g", "milligram": "mg", "microgram": "mcg", "kilogram": "kg",
+    "gram": "g", "milligram": "mg", "microgram": "mcg", "kilogram": "kg", "pound": "lb",
     "liter": "L", "milliliter": "mL", "teaspoon": "tsp", "tablet": "tablet", "packet": "packet",
 }
 
-MASS_IN_MG: Final[dict[str, float]] = {"mg": 1.0, "mcg": 1e-3, "g": 1e3, "kg": 1e6}
+MASS_IN_MG: Final[dict[str, float]] = {
+    "mg": 1.0, "mcg": 1e-3, "g": 1e3, "kg": 1e6, "lb": 453_592.37,
+}
 # A teaspoon is read only so that a caregiver's "two teaspoons" of a liquid can be counted in
 # an overdose; orders should never be written in it.
 VOLUME_IN_ML: Final[dict[str, float]] = {"mL": 1.0, "L": 1e3, "tsp": 5.0}
@@ -57,6 +60,7 @@ UNIT_ALIASES: Final[dict[str, str]] = {
     "micrograms": "mcg", "microgramme": "mcg", "microgrammes": "mcg",
     "g": "g", "gm": "g", "gram": "g", "grams": "g", "gramme": "g", "grammes": "g",
     "kg": "kg", "kilogram": "kg", "kilograms": "kg",
+    "lb": "lb", "lbs": "lb", "pound": "lb", "pounds": "lb",  # body weight only
     "ml": "mL", "mls": "mL", "milliliter": "mL", "milliliters": "mL", "millilitre": "mL",
     "millilitres": "mL", "cc": "mL",
     "l": "L", "liter": "L", "liters": "L", "litre": "L", "litres": "L",

@@ -17,6 +17,7 @@ import typer
 
 from medguide.cli import exitcodes
 from medguide.cli.common import catalog, describe_validation_error, fail, print_json
+from medguide.units import convert_mass
 
 if TYPE_CHECKING:
     from medguide.clinical.kidney import KidneyFunction
@@ -42,6 +43,7 @@ _MAX_KG_FOR_AGE = (
     (10.0, 60.0),
     (14.0, 100.0),
     (18.0, 180.0),
+    (200.0, 150.0),  # adults: a bare number over 150 is as likely pounds as kilograms
 )
 
 
@@ -53,15 +55,16 @@ def _weight(text: str | None, age: float | None) -> float | None:
         fail(f"weight {text!r} is not a number with an optional unit (kg or lb)")
     value, unit = float(m.group(1)), m.group(2).lower()
     if unit in _LB:
-        return round(value * 0.45359237, 2)
+        return round(convert_mass(value, "lb", "kg"), 2)
     if unit not in _KG:
         fail(f"weight unit {m.group(2)!r} is not known; use kg or lb")
-    if age is not None and not unit:
+    if not unit:
         for below, most in _MAX_KG_FOR_AGE:
-            if age < below and value > most:
+            if (age if age is not None else 99.0) < below and value > most:
                 fail(
-                    f"weight {value:g} kg is not plausible at age {age:g}; if it is in "
-                    f"pounds, write '{value:g} lb', or '{value:g} kg' if it is right"
+                    f"weight {value:g} without a unit is not plausible in kg"
+                    + (f" at age {age:g}" if age is not None else "")
+                    + f"; if it is in pounds write '{value:g} lb', or '{value:g} kg' if it is right"
                 )
     return value
 

@@ -106,6 +106,27 @@ def test_general_seizure_question_is_not_an_emergency(cat) -> None:  # type: ign
     assert not a.emergency
 
 
+@pytest.mark.parametrize(
+    ("question", "opens_with_advice_today"),
+    [
+        # a symptom someone has now is triaged: new confusion needs advice today
+        ("my mom is 85 and on baclofen and is very confused", True),
+        ("my husband seems very confused since he started baclofen", True),
+        # a general question about the same symptom is answered from the guide
+        ("is confusion a side effect of baclofen", False),
+        ("does baclofen make you sleepy", False),
+    ],
+)
+def test_a_symptom_happening_now_is_triaged(  # type: ignore[no-untyped-def]
+    cat, question: str, opens_with_advice_today: bool
+) -> None:
+    a = answer_question(cat, question)
+    first = a.parts[0]
+    assert (first.title == "Get advice today") is opens_with_advice_today
+    if opens_with_advice_today:
+        assert "contact_prescriber" in a.advice and first.sources
+
+
 def test_emergency_advice_survives_a_decline(cat) -> None:  # type: ignore[no-untyped-def]
     a = answer_question(cat, "my dog ate baclofen and is not breathing")
     assert a.status == "declined"

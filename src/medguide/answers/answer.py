@@ -161,6 +161,13 @@ _STOPPED = re.compile(
     re.I,
 )
 _PUMP = re.compile(r"\bpump\b|\bintrathecal\b|\bitb\b", re.I)
+# Someone who has a symptom now: a person, then a verb of being or feeling.
+_HAPPENING_TO = re.compile(
+    r"\b(i|i'?m|he|she|they|we|my \w+|mom|mum|dad|husband|wife|son|daughter|partner)\b"
+    r"[^.?!]{0,30}?\b(is|are|am|'s|has been|have been|seems?|keeps?|feels?|feeling|getting"
+    r"|got|became|become|looks?)\b",
+    re.I,
+)
 _PUMP_ALARM = re.compile(r"\balarm|\bbeep", re.I)
 _DAYS_AGO = re.compile(r"\b(\d+|a|one|two|three|four|five|six|seven) (day|week)s? ago\b", re.I)
 _NUMBER_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
@@ -306,6 +313,10 @@ def answer_question(
     elif ents.symptoms and (_STOPPED.search(text) or _PUMP.search(text)):
         # Symptoms after stopping, missing doses or with a pump can be withdrawal: triage them.
         _situation(catalog, draft, ents, drug or _focus(catalog, ents, None), text)
+    elif ents.symptoms and _HAPPENING_TO.search(text):
+        # "my mum is very confused": a symptom someone has now, not a question about side
+        # effects in general; triage says how soon to get help.
+        _situation(catalog, draft, ents, drug or _focus(catalog, ents, None), text, now=True)
 
     if looks_like_injection(text):
         return _declined(question, "prompt_injection", version, draft, ents)
@@ -1063,7 +1074,12 @@ def _add_triage(draft: _Draft, result: Any, focus: str, section: str, *, escalat
     # The answer can be escalated by a red flag here, never calmed below what triage says.
     draft.triage = "emergency" if escalate else level
     for f in result.findings:
-        if f.code in {"overdose", "suspected_toxicity", "suspected_withdrawal"}:
+        if f.code in {
+            "overdose",
+            "suspected_toxicity",
+            "suspected_withdrawal",
+            "expected_side_effect",
+        }:
             draft.add(
                 AnswerPart(
                     "finding",
@@ -1083,10 +1099,17 @@ def _add_triage(draft: _Draft, result: Any, focus: str, section: str, *, escalat
 
 
 def _situation(
-    catalog: Catalog, draft: _Draft, ents: Entities, focus: str | None, text: str
+    catalog: Catalog,
+    draft: _Draft,
+    ents: Entities,
+    focus: str | None,
+    text: str,
+    *,
+    now: bool = False,
 ) -> None:
-    """Symptoms after stopping or missing doses, or with a pump: run triage with that context,
-    and open with emergency advice when triage says it is one (withdrawal can kill)."""
+    """Symptoms someone has now (after stopping or missing doses, with a pump, or simply
+    described as present): run triage with that context, and open with emergency advice when
+    triage says it is one (withdrawal can kill), or with "get advice today" when urgent."""
     if focus is None:
         return
     pump = bool(_PUMP.search(text))
@@ -1146,7 +1169,26 @@ def _situation(
             ),
         )
         draft.add_advice(("call_emergency_services",))
-    _add_triage(draft, result, focus, "stopping", escalate=False)
+    elif level == "urgent":
+        srcs = tuple(dict.fromkeys(s for f in result.findings for s in f.sources))
+        if srcs:
+            draft.parts.insert(
+                0,
+                AnswerPart(
+                    "emergency",
+                    "What you describe needs advice today: contact the prescriber or a "
+                    "pharmacist now. Call emergency services if the person cannot be woken, "
+                    "breathing slows, or a seizure starts.",
+                    srcs,
+                    focus,
+                    "side_effects" if now else "stopping",
+                    "Get advice today",
+                    False,
+                    "contact_prescriber",
+                ),
+            )
+            draft.add_advice(("contact_prescriber",))
+    _add_triage(draft, result, focus, "side_effects" if now else "stopping", escalate=False)
 
 
 def with_parts(answer: Answer, parts: Sequence[AnswerPart]) -> Answer:

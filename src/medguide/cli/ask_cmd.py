@@ -55,7 +55,11 @@ def _render(answer: object, cat: object) -> None:
         where = f"{part.drug} · {part.title}" if part.title else ""
         if part.kind == "emergency":
             console.print(
-                Panel(Text(part.text, style="bold"), title="EMERGENCY", border_style="red")
+                Panel(
+                    Text(part.text, style="bold"),
+                    title=(part.title or "Emergency").upper(),
+                    border_style="red",
+                )
             )
             continue
         body = Text(part.text)

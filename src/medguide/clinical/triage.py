@@ -573,8 +573,8 @@ _STATE_MESSAGE: Mapping[str, str] = {
     "substances (toxicity).",
     "expected_side_effect": "These are known side effects of {drug}; mild ones often settle in "
     "the first weeks.",
-    "serious_side_effect": "This can be a rare side effect of {drug}, but it is serious whatever "
-    "the cause: get help as advised, and say which medicines are taken.",
+    "serious_side_effect": "This can be a side effect of {drug}, but at this level it is serious "
+    "whatever the cause: get help as advised, and say which medicines are taken.",
     "overdose": "These symptoms fit a {drug} overdose.",
 }
 

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from medguide.cli import app, exitcodes
@@ -132,3 +134,44 @@ def test_fail_on_threshold() -> None:
     assert code == exitcodes.FINDINGS_AT_THRESHOLD
     code, _, err = run("assess", "-", "--fail-on", "severe", stdin=doc)
     assert code == exitcodes.BAD_INPUT and "--fail-on" in err
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "medications",
+                    "patient",
+                    "text",
+                    "drug",
+                    "dose",
+                    "unit",
+                    "age_years",
+                    "symptoms",
+                    "substances",
+                    "ingestion",
+                    "missed_dose",
+                    "now",
+                    "weight_kg",
+                    "x",
+                ]
+            ),
+            children,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(json_values)
+def test_any_json_document_gets_an_answer_or_one_clear_line(doc: object) -> None:
+    code, out, err = run("assess", "-", "--json", stdin=json.dumps(doc))
+    assert code in (exitcodes.OK, exitcodes.BAD_INPUT), (doc, err)
+    assert "Traceback" not in out + err
+    if code == exitcodes.BAD_INPUT:
+        assert err.startswith("error: ") and err.count("\n") == 1

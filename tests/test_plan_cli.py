@@ -264,3 +264,16 @@ def test_bad_input_is_one_clear_line(args: list[str], code: int, message: str) -
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
     assert "Traceback" not in out + err
+
+
+def test_plans_report_the_knowledge_version(tmp_path: Path) -> None:
+    from medguide.knowledge.catalog import load_catalog
+
+    version = load_catalog().version
+    args = ["plan", "taper", "--drug", "baclofen", "--dose", "10", "--frequency", "TID"]
+    code, out, _ = run(*args, "--start", "2026-12-01", "--json")
+    assert code == 0 and json.loads(out)["knowledge_version"] == version
+    ics = tmp_path / "t.ics"
+    code, out, _ = run(*args, "--start", "2026-12-01", "--ics", str(ics))
+    assert code == 0 and f"knowledge {version}" in out
+    assert f"X-MEDGUIDE-KNOWLEDGE:{version}" in ics.read_text()

@@ -178,6 +178,7 @@ def _emit(
     ics: Path | None,
     timezone: str,
     times: str | None,
+    version: str,
 ) -> None:
     from medguide.interop.ical import dump_ical, zone
 
@@ -192,7 +193,7 @@ def _emit(
                 fail(f"time {t!r} is not HH:MM")
     if ics is not None:
         try:
-            ics.write_bytes(dump_ical(plan, timezone, times=clock))
+            ics.write_bytes(dump_ical(plan, timezone, times=clock, knowledge_version=version))
         except OSError as exc:
             fail(f"cannot write {ics}: {exc.strerror}")
     if fhir:
@@ -200,9 +201,17 @@ def _emit(
 
         print_json(dump_dosages(plan))
     elif as_json:
-        print_json({"plan": plan.as_dict(), "kidney": kidney.as_dict(), "timezone": timezone})
+        print_json(
+            {
+                "plan": plan.as_dict(),
+                "kidney": kidney.as_dict(),
+                "timezone": timezone,
+                "knowledge_version": version,
+            }
+        )
     else:
         _render(plan, kidney)
+        typer.echo(f"knowledge {version}")
     if ics is not None and not (fhir or as_json):
         doses = sum(s.days * s.doses_per_day for s in plan.steps)
         typer.echo(f"wrote {doses} dose events to {ics} (time zone {timezone})")
@@ -328,7 +337,7 @@ def titrate(
         )
     except PlanError as exc:
         fail(str(exc), exitcodes.BAD_INPUT)
-    _emit(plan, kidney, as_json, fhir, ics, timezone, times)
+    _emit(plan, kidney, as_json, fhir, ics, timezone, times, cat.version)
 
 
 @plan_app.command("taper")
@@ -393,7 +402,7 @@ def taper(
         )
     except PlanError as exc:
         fail(str(exc), exitcodes.BAD_INPUT)
-    _emit(plan, kidney, as_json, fhir, ics, timezone, times)
+    _emit(plan, kidney, as_json, fhir, ics, timezone, times, cat.version)
 
 
 def register(app: typer.Typer) -> None:

@@ -57,9 +57,10 @@ def dump_ical(
     *,
     times: tuple[str, ...] | None = None,
     stamp: datetime | None = None,
+    knowledge_version: str | None = None,
 ) -> bytes:
     """The plan as an .ics file. `stamp` (DTSTAMP) defaults to the plan's first day so that
-    the output is reproducible."""
+    the output is reproducible; `knowledge_version` is recorded as X-MEDGUIDE-KNOWLEDGE."""
     from icalendar import Calendar, Event
 
     tz = zone(timezone)
@@ -69,6 +70,8 @@ def dump_ical(
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", f"{plan.drug_name} {plan.kind}")
     cal.add("x-wr-timezone", timezone)
+    if knowledge_version:
+        cal.add("x-medguide-knowledge", knowledge_version)
     first = plan.steps[0].start
     last = plan.steps[-1].end
     dtstamp = stamp or datetime.combine(first, time(0, 0), tzinfo=ZoneInfo("UTC"))

@@ -168,3 +168,21 @@ def test_cache_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setenv("MEDGUIDE_NO_CACHE", "1")
     assert cache_dir() is None
+
+
+def test_one_severity_table_for_integrations() -> None:
+    from medguide.clinical.findings import SEVERITY_RANK, SEVERITY_TO_CDS, SEVERITY_TO_FHIR
+
+    assert set(SEVERITY_TO_CDS) == set(SEVERITY_RANK) == set(SEVERITY_TO_FHIR)
+    assert set(SEVERITY_TO_CDS.values()) <= {"info", "warning", "critical"}
+    assert set(SEVERITY_TO_FHIR.values()) <= {"low", "moderate", "high"}
+    # a more severe finding never maps to a milder indicator
+    order = sorted(SEVERITY_RANK, key=SEVERITY_RANK.__getitem__)
+    cds = ["info", "warning", "critical"]
+    fhir = ["low", "moderate", "high"]
+    assert [cds.index(SEVERITY_TO_CDS[s]) for s in order] == sorted(
+        cds.index(SEVERITY_TO_CDS[s]) for s in order
+    )
+    assert [fhir.index(SEVERITY_TO_FHIR[s]) for s in order] == sorted(
+        fhir.index(SEVERITY_TO_FHIR[s]) for s in order
+    )

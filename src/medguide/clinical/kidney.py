@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from medguide.clinical.context import Context
@@ -238,13 +238,7 @@ def compute_kidney_function(
                 weight_basis=basis,
             )
             if scr_input:
-                crcl = KidneyValue(
-                    crcl.measure,
-                    crcl.value,
-                    crcl.formula,
-                    {**crcl.inputs, **scr_input},
-                    crcl.sources,
-                )
+                crcl = replace(crcl, inputs={**crcl.inputs, **scr_input})
 
     egfr: KidneyValue | None = None
     if patient.egfr is not None:
@@ -257,13 +251,7 @@ def compute_kidney_function(
         else:
             egfr = compute_egfr_ckd_epi_2021(patient.age_years, patient.sex, scr)
             if scr_input:
-                egfr = KidneyValue(
-                    egfr.measure,
-                    egfr.value,
-                    egfr.formula,
-                    {**egfr.inputs, **scr_input},
-                    egfr.sources,
-                )
+                egfr = replace(egfr, inputs={**egfr.inputs, **scr_input})
     if scr is None and crcl is None and egfr is None:
         missing.append("no serum creatinine, creatinine clearance or eGFR")
 

@@ -226,7 +226,7 @@ def resolve_name(catalog: Catalog, text: str) -> Resolved:
     index = _catalog_index(catalog)
     key = name_key(text)
     if not key:
-        return Resolved(text, None, None, None, None, "none", 0.0)
+        return _unresolved(text)
     entry = index.exact.get(key)
     if entry is not None:
         return _hit(text, entry, 1.0)
@@ -241,16 +241,7 @@ def resolve_name(catalog: Catalog, text: str) -> Resolved:
 
     ambiguous = index.ambiguous.get(key) or index.ambiguous.get(stripped)
     if ambiguous:
-        return Resolved(
-            text,
-            None,
-            None,
-            None,
-            None,
-            "none",
-            0.0,
-            provenance="ambiguous: " + ", ".join(ambiguous),
-        )
+        return _unresolved(text, provenance="ambiguous: " + ", ".join(ambiguous))
 
     vocab = _vocabulary()
     hit = vocab.get(key) or (vocab.get(stripped) if stripped else None)
@@ -270,30 +261,26 @@ def resolve_name(catalog: Catalog, text: str) -> Resolved:
     return _fuzzy(text, stripped or key, index)
 
 
+def _unresolved(text: str, score: float = 0.0, provenance: str | None = None) -> Resolved:
+    """A name that did not resolve (the caller reports it as `unknown_drug`)."""
+    return Resolved(text, None, None, None, None, "none", score, provenance=provenance)
+
+
 def _fuzzy(text: str, key: str, index: _CatalogIndex) -> Resolved:
     if len(key) < FUZZY_MIN_LENGTH or not index.keys:
-        return Resolved(text, None, None, None, None, "none", 0.0)
+        return _unresolved(text)
     from rapidfuzz import fuzz, process
 
     found = process.extract(
         key, index.keys, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD, limit=5
     )
     if not found:
-        return Resolved(text, None, None, None, None, "none", 0.0)
+        return _unresolved(text)
     best_key, best_score, _ = found[0]
     entry = index.exact[best_key]
     rivals = sorted(
         {index.exact[k].drug_id for k, s, _ in found if best_score - s <= FUZZY_AMBIGUITY_MARGIN}
     )
     if len(rivals) > 1:
-        return Resolved(
-            text,
-            None,
-            None,
-            None,
-            None,
-            "none",
-            best_score / 100,
-            provenance="ambiguous: " + ", ".join(rivals),
-        )
+        return _unresolved(text, best_score / 100, "ambiguous: " + ", ".join(rivals))
     return _hit(text, entry, best_score / 100, "fuzzy")

@@ -22,7 +22,6 @@ VolumeUnit = Literal["mL"]
 DoseUnit = Literal["mg", "mcg", "g", "mL", "mg/kg", "mcg/kg", "tablet", "packet"]
 Route = Literal["oral", "intrathecal", "intravenous", "intramuscular", "topical", "any"]
 Severity = Literal["info", "low", "moderate", "high", "critical"]
-SEVERITY_ORDER: dict[str, int] = {"info": 0, "low": 1, "moderate": 2, "high": 3, "critical": 4}
 
 _QUANTITY = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*([A-Za-z/]+)\s*$")
 

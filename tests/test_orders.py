@@ -247,6 +247,7 @@ def test_error_prone_in_fields(fx: Catalog) -> None:
         ("baclofen 10 mg", "frequency"),
         ("baclofen 10 mg 20 mg tid", "dose"),
         ("baclofen 1-2 tabs tid", "dose"),
+        ("baclofen 1-2 x 10 mL tid", "dose"),  # found by Hypothesis: a count range, not a rate
         ("baclofen 5 to 10 mg tid", "dose"),
         ("baclofen 10 xyz tid", "unit"),
         ("baclofen 10 tid", "dose"),

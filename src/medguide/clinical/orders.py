@@ -237,7 +237,11 @@ def _read_text(text: str) -> _Read:
                 (_number(m), raw_unit, m.group("daily") is not None, m.group("form") is not None)
             )
         elif kind == "freq_range":
-            r.problems.append(("frequency", f"'{word.strip()}' is a range of frequencies"))
+            if re.search(r"\b(?:q|every|each|day|daily|d)\b|h(?:r|rs|ours?)?\b", word):
+                r.problems.append(("frequency", f"'{word.strip()}' is a range of frequencies"))
+            else:
+                # "1-2 x 10 mL" (no "a day"): how many doses at once, so the amount is unsure
+                r.problems.append(("dose", f"'{word.strip()}' is a range of doses"))
         elif kind == "dose_range":
             r.problems.append(("dose", f"'{word.strip()}' is a range of doses"))
         elif kind == "comma":

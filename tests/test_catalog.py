@@ -171,7 +171,8 @@ def test_cache_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_one_severity_table_for_integrations() -> None:
-    from medguide.clinical.findings import SEVERITY_RANK, SEVERITY_TO_CDS, SEVERITY_TO_FHIR
+    from medguide.codes import SEVERITY_RANK
+    from medguide.interop.severity import SEVERITY_TO_CDS, SEVERITY_TO_FHIR
 
     assert set(SEVERITY_TO_CDS) == set(SEVERITY_RANK) == set(SEVERITY_TO_FHIR)
     assert set(SEVERITY_TO_CDS.values()) <= {"info", "warning", "critical"}

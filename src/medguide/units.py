@@ -143,3 +143,27 @@ def convert_volume(value: float, unit: str, to: str) -> float:
 
 def to_mg(value: float, unit: str) -> float:
     return convert_mass(value, unit, "mg")
+
+
+def mass_in_unit(value: float, unit: str, to: str) -> float | None:
+    """`value unit` in the mass unit `to`, reading a per-kg or per-day unit by its mass part
+    ("mg/kg" compares as mg); None when the two are not both masses.
+
+    >>> mass_in_unit(0.3, "mg/day", "mcg"), mass_in_unit(5, "mL", "mg")
+    (300.0, None)
+    """
+    src = unit.split("/")[0]
+    if src == to:
+        return value
+    if src in MASS_IN_MG and to in MASS_IN_MG:
+        return value * MASS_IN_MG[src] / MASS_IN_MG[to]
+    return None
+
+
+def fmt_number(x: float) -> str:
+    """A number for people: 100000 → "100,000", 0.15 → "0.15", 2.50 → "2.5".
+
+    >>> fmt_number(100000), fmt_number(0.15), fmt_number(2.5), fmt_number(1/3)
+    ('100,000', '0.15', '2.5', '0.3333')
+    """
+    return f"{x:,.0f}" if x == int(x) else f"{x:,.4g}"

@@ -757,8 +757,8 @@ def situation_of(ctx: Context) -> tuple[Situation, tuple[NotChecked, ...]]:
                         )
                     )
 
-    p = req.patient
-    kidney = p.crcl_ml_min if p.crcl_ml_min is not None else p.egfr
+    # The kidney value every check reads: measured, or estimated from serum creatinine.
+    kidney = ctx.patient.kidney_ml_min
     for d in drugs:
         drug = cat.drugs[d]
         if drug.renal is None or not drug.renal.renally_cleared:
@@ -766,7 +766,7 @@ def situation_of(ctx: Context) -> tuple[Situation, tuple[NotChecked, ...]]:
         avoid_below = [
             b.below for b in drug.renal.bands if b.action == "avoid" and b.below is not None
         ]
-        if p.dialysis in ("hemodialysis", "peritoneal"):
+        if ctx.patient.on_dialysis:
             cues.append(
                 Cue(
                     d,
@@ -971,8 +971,8 @@ def _overdose(ctx: Context, out: _Merge, symptomatic: bool) -> None:
                 route=ing.route or "oral",
                 age_years=p.age_years,
                 weight_kg=p.weight_kg,
-                kidney_ml_min=p.crcl_ml_min if p.crcl_ml_min is not None else p.egfr,
-                dialysis=p.dialysis in ("hemodialysis", "peritoneal"),
+                kidney_ml_min=ctx.patient.kidney_ml_min,
+                dialysis=ctx.patient.on_dialysis,
                 co_ingestants=company,
                 symptomatic=symptomatic,
             ),

@@ -29,8 +29,8 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Final
 
-from medguide.clinical.model import Resolved, ResolveMethod
 from medguide.knowledge.catalog import Catalog
+from medguide.knowledge.resolved import Resolved, ResolveMethod
 
 VOCABULARY_DIR: Final = Path(__file__).parent / "data" / "vocabulary"
 

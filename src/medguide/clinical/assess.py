@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -56,6 +56,10 @@ class Assessment:
     triage: Mapping[str, Any] | None
     knowledge_version: str
     now: datetime | None = None
+
+    def with_not_checked(self, *items: NotChecked) -> Assessment:
+        """The same result with more "not checked" lines (what a door could not pass on)."""
+        return replace(self, not_checked=(*self.not_checked, *items))
 
     def as_dict(self) -> dict[str, Any]:
         return {

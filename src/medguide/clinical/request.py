@@ -116,7 +116,7 @@ class Event(Strict):
 
 class AssessRequest(Strict):
     patient: Patient = Patient()
-    medications: tuple[Medication, ...] = Field(min_length=1, max_length=MAX_MEDICATIONS)
+    medications: tuple[Medication, ...] = Field(default=(), max_length=MAX_MEDICATIONS)
     substances: tuple[str, ...] = ()
     symptoms: tuple[str, ...] = ()
     ingestion: Ingestion | None = None
@@ -124,3 +124,20 @@ class AssessRequest(Strict):
     last_dose_hours_ago: float | None = Field(default=None, ge=0, le=24 * 365)
     events: tuple[Event, ...] = ()
     now: datetime | None = None
+
+    @model_validator(mode="after")
+    def _something_to_check(self) -> AssessRequest:
+        # A toddler who takes no medicine and swallowed a grandparent's tablets is the
+        # commonest poison-centre call: no regimen is needed when there is something else.
+        if not (
+            self.medications
+            or self.ingestion is not None
+            or self.symptoms
+            or self.missed_dose is not None
+            or self.events
+        ):
+            raise ValueError(
+                "a request needs at least one of medications, ingestion, symptoms, "
+                "missed_dose or events"
+            )
+        return self

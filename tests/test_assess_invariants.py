@@ -89,9 +89,9 @@ patient = st.fixed_dictionaries(
         "pregnant": st.booleans(),
         "breastfeeding": st.booleans(),
         "conditions": st.lists(st.sampled_from(["epilepsy", "G40.909", "stroke", "zzz"])),
-        "baclofen_naive": st.booleans(),
+        "naive_to": st.sampled_from([(), ("baclofen",), ("Lioresal",)]),
     },
-)
+).filter(lambda p: not (p.get("pregnant") and p.get("sex") == "male"))  # refused at the door
 request = st.fixed_dictionaries(
     {
         "medications": st.lists(

@@ -129,7 +129,7 @@ def test_titration_too_fast_for_new_starts(med: dict[str, Any], too_fast: bool) 
 
 
 def test_naive_flag_counts_as_new() -> None:
-    a = run("baclofen 10 mg tid", patient={"baclofen_naive": True})
+    a = run("baclofen 10 mg tid", patient={"naive_to": ["baclofen"]})
     assert "titration_too_fast" in codes(a)
 
 

@@ -1,7 +1,7 @@
 """Score `assess` on the blind clinical cases (tests/eval/blind/cases/cases.yaml).
 
-    .venv/bin/python bench/blind_cases.py          # summary
-    .venv/bin/python bench/blind_cases.py -v       # every failing case with its problems
+.venv/bin/python bench/blind_cases.py          # summary
+.venv/bin/python bench/blind_cases.py -v       # every failing case with its problems
 """
 
 from __future__ import annotations

@@ -1281,6 +1281,8 @@ def _taper_plan(ctx: Context, drug: Drug, daily_mg: float | None) -> tuple[Any, 
             dose_unit=order.unit,
             product=order.name.product_id,
             age_years=ctx.request.patient.age_years,
+            # long use lengthens the taper (the knowledge's taper rule)
+            on_drug_days=(ctx.now.date() - order.started).days if order.started else None,
         )
     except ValueError as exc:
         return None, f"no taper plan: {exc}"

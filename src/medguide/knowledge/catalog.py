@@ -11,12 +11,12 @@ import hashlib
 import json
 import os
 import pickle
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -29,6 +29,7 @@ from medguide.knowledge.models.symptoms import SymptomFile
 DATA_DIR = Path(__file__).parent / "data"
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 class KnowledgeError(ValueError):
@@ -55,9 +56,35 @@ class Catalog:
     symptoms: SymptomFile = field(default_factory=SymptomFile)
     conditions: ConditionFile = field(default_factory=ConditionFile)
     data_dir: Path = DATA_DIR
+    # Indexes derived from the knowledge (name keys, the interaction index, symptom phrases,
+    # the guide's search index), built once per catalog on first use and owned by it: one
+    # per catalog, never more, and gone with the catalog. Building is pure and idempotent,
+    # so two threads that race build the same value and either one is kept (dict.setdefault
+    # is atomic): a long-lived server and a worker pool share one catalog safely.
+    _derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def drug(self, drug_id: str) -> Drug | None:
         return self.drugs.get(drug_id)
+
+    def derived(self, key: str, build: Callable[[], T]) -> T:
+        """The index `key` of this catalog, built by `build()` the first time it is asked for."""
+        found = self._derived.get(key)
+        if found is None:
+            found = self._derived.setdefault(key, build())
+        return cast(T, found)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A worker process gets the knowledge and builds its own indexes; read-only mapping
+        # views do not pickle, so they travel as plain dicts and are wrapped again.
+        state = {
+            k: dict(v) if isinstance(v, MappingProxyType) else v for k, v in vars(self).items()
+        }
+        return {**state, "_derived": {}}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for key in ("drugs", "classes", "sources"):
+            state[key] = MappingProxyType(state[key])
+        self.__dict__.update(state)
 
     def class_members(self, class_id: str) -> tuple[str, ...]:
         return tuple(d.id for d in self.drugs.values() if class_id in d.classes)
@@ -162,6 +189,52 @@ def load_catalog_from(root: Path) -> Catalog:
         data_dir=root,
         **optional,
     )
+
+
+# --- the word lists and public name lists beside the knowledge (read on first use) --------
+
+
+@dataclass(frozen=True)
+class WordLists:
+    """Words name resolution strips: salts, fillers and dose forms (vocabulary/words.json)."""
+
+    salts: frozenset[str]
+    strip: frozenset[str]
+
+
+@dataclass(frozen=True)
+class VocabularyHit:
+    ingredient: str
+    source: str
+
+
+def _vocabulary_dir(root: Path) -> Path:
+    """The knowledge's own vocabulary folder, or the packaged one (a test knowledge base
+    usually carries only drugs and rules)."""
+    own = root / "vocabulary"
+    return own if own.is_dir() else DATA_DIR / "vocabulary"
+
+
+def load_word_lists(root: Path = DATA_DIR) -> WordLists:
+    raw = json.loads((_vocabulary_dir(root) / "words.json").read_text(encoding="utf-8"))
+    salts = frozenset(raw["salts"])
+    return WordLists(salts=salts, strip=salts | frozenset(raw["fillers"]) | frozenset(raw["forms"]))
+
+
+def load_public_names(root: Path = DATA_DIR) -> Mapping[str, VocabularyHit]:
+    """The public name lists (FDA UNII, DrugBank open vocabulary): key → ingredient, source."""
+    index: dict[str, VocabularyHit] = {}
+    with (_vocabulary_dir(root) / "names.tsv").open(encoding="utf-8") as fh:
+        sources: dict[str, str] = {}
+        for line in fh:
+            if line.startswith("#"):
+                if line.startswith("#source\t"):
+                    _, code, label = line.rstrip("\n").split("\t", 2)
+                    sources[code] = label
+                continue
+            key, ingredient, code = line.rstrip("\n").split("\t")
+            index[key] = VocabularyHit(ingredient, sources.get(code, code))
+    return MappingProxyType(index)
 
 
 CACHE_FORMAT = 2

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import pickle
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -237,85 +235,6 @@ def load_public_names(root: Path = DATA_DIR) -> Mapping[str, VocabularyHit]:
     return MappingProxyType(index)
 
 
-CACHE_FORMAT = 2
-
-
-def cache_dir() -> Path | None:
-    """Where validated catalogs are kept between runs; None when caching is off.
-
-    `MEDGUIDE_CACHE_DIR` chooses the folder; `MEDGUIDE_NO_CACHE=1` turns the cache off.
-    """
-    if os.environ.get("MEDGUIDE_NO_CACHE"):
-        return None
-    if os.environ.get("MEDGUIDE_CACHE_DIR"):
-        return Path(os.environ["MEDGUIDE_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "medguide"
-
-
-def _cached(version: str) -> Catalog | None:
-    folder = cache_dir()
-    path = folder / f"catalog-{version}-{CACHE_FORMAT}.pickle" if folder else None
-    if path is None or not path.exists():
-        return None
-    try:
-        with path.open("rb") as fh:
-            state = pickle.load(fh)  # our own file, named by the content hash
-        if state.get("version") != version:
-            return None
-        cat = _from_state(state)
-        from medguide.knowledge.interaction_index import prime_index
-
-        prime_index(cat, state["interaction_index"])
-        return cat
-    except Exception:  # a damaged or foreign cache is ignored and rebuilt
-        return None
-
-
-def _to_state(cat: Catalog) -> dict[str, Any]:
-    from medguide.knowledge.interaction_index import interaction_index
-
-    return {
-        # derived, but as costly to build as the catalog is to unpickle: kept with it
-        "interaction_index": interaction_index(cat),
-        "version": cat.version,
-        "drugs": dict(cat.drugs),
-        "classes": dict(cat.classes),
-        "sources": dict(cat.sources),
-        "interactions": cat.interactions,
-        "symptoms": cat.symptoms,
-        "conditions": cat.conditions,
-    }
-
-
-def _from_state(state: dict[str, Any]) -> Catalog:
-    return Catalog(
-        version=state["version"],
-        drugs=MappingProxyType(state["drugs"]),
-        classes=MappingProxyType(state["classes"]),
-        sources=MappingProxyType(state["sources"]),
-        interactions=state["interactions"],
-        symptoms=state["symptoms"],
-        conditions=state["conditions"],
-        data_dir=DATA_DIR,
-    )
-
-
-def _store(cat: Catalog) -> None:
-    folder = cache_dir()
-    if folder is None:
-        return
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"catalog-{cat.version}-{CACHE_FORMAT}.pickle"
-        tmp = target.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as fh:
-            pickle.dump(_to_state(cat), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(target)  # atomic: a reader never sees half a file
-    except OSError:
-        pass  # a read-only home is fine: the catalog is simply validated each run
-
-
 @cache
 def load_catalog() -> Catalog:
     """The packaged catalog, loaded once per process.
@@ -324,9 +243,11 @@ def load_catalog() -> Catalog:
     content version; the validated catalog is then kept in the user's cache folder under the
     content hash, so a changed file is always validated again before use.
     """
+    from medguide.knowledge import catalog_cache
+
     version = compute_version(DATA_DIR)
-    cat = _cached(version)
+    cat = catalog_cache.load(version)
     if cat is None:
         cat = load_catalog_from(DATA_DIR)
-        _store(cat)
+        catalog_cache.store(cat)
     return cat

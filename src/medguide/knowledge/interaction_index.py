@@ -15,7 +15,6 @@ stays fast for commands that never screen) and kept for the life of the catalog.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -232,25 +231,9 @@ def build_index(catalog: Catalog) -> InteractionIndex:
     )
 
 
-# One index per live catalog. The Catalog dataclass is not hashable (it holds mappings), so
-# it is keyed by identity and dropped when the catalog is garbage-collected.
-_INDEXES: dict[int, tuple[weakref.ref[Catalog], InteractionIndex]] = {}
-
-
 def interaction_index(catalog: Catalog) -> InteractionIndex:
-    """The index of `catalog`, built on first use and reused afterwards."""
-    hit = _INDEXES.get(id(catalog))
-    if hit is not None and hit[0]() is catalog:
-        return hit[1]
-    index = build_index(catalog)
-    prime_index(catalog, index)
-    return index
-
-
-def prime_index(catalog: Catalog, index: InteractionIndex) -> None:
-    """Attach an index built earlier (the catalog cache keeps one beside the catalog)."""
-    key = id(catalog)
-    _INDEXES[key] = (weakref.ref(catalog, lambda _ref: _INDEXES.pop(key, None)), index)
+    """The index of `catalog`, built on first use and owned by the catalog."""
+    return catalog.derived("interaction_index", lambda: build_index(catalog))
 
 
 def check_rule_references(catalog: Catalog) -> list[str]:

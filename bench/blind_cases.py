@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from medguide.evaluation import evaluate_cases
-from medguide.knowledge.catalog import load_catalog
+from medguide.knowledge.loader import load_catalog
 
 CASES = Path(__file__).parent.parent / "tests" / "eval" / "blind" / "cases" / "cases.yaml"
 

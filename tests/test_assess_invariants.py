@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from medguide.clinical.assess import assess
 from medguide.clinical.findings import ADVICE_CODES, FINDING_CODES, TRIAGE_RANK
 from medguide.clinical.request import AssessRequest
-from medguide.knowledge.catalog import load_catalog
+from medguide.knowledge.loader import load_catalog
 
 CAT = load_catalog()
 WORDS = [

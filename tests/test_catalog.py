@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from medguide.knowledge.catalog import DATA_DIR, KnowledgeError, load_catalog, load_catalog_from
+from medguide.knowledge.catalog import DATA_DIR, KnowledgeError, load_catalog_from
+from medguide.knowledge.loader import load_catalog
 from medguide.knowledge.schemas import stale_schemas
 from medguide.knowledge.yamlfile import lint_yaml
 
@@ -145,7 +146,7 @@ def test_stale_schema_is_detected(tmp_path: Path) -> None:
 
 
 def test_cache_round_trip_and_invalidation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from medguide.knowledge import catalog_cache
+    from medguide.knowledge import loader as catalog_cache
 
     monkeypatch.delenv("MEDGUIDE_NO_CACHE", raising=False)
     monkeypatch.setenv("MEDGUIDE_CACHE_DIR", str(tmp_path))

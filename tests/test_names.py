@@ -8,7 +8,8 @@ import pytest
 from rapidfuzz import fuzz
 
 from medguide.knowledge import names
-from medguide.knowledge.catalog import Catalog, load_catalog, load_catalog_from
+from medguide.knowledge.catalog import Catalog, load_catalog_from
+from medguide.knowledge.loader import load_catalog
 from medguide.knowledge.names import name_key, resolve_name
 
 FIXTURE = Path(__file__).parent / "fixtures" / "names"

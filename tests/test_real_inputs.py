@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from medguide import service
 from medguide.clinical.request import AssessRequest
-from medguide.knowledge.catalog import load_catalog
+from medguide.knowledge.loader import load_catalog
 
 CAT = load_catalog()
 NOW = "2026-11-26T10:00:00-05:00"

@@ -11,7 +11,7 @@ listed back and never lower a level.
 `check_now` is the assessment's entry point: it builds the situation from the request and runs
 triage, the overdose check, the missed-dose advice and the stopping advice.
 
->>> from medguide.knowledge.catalog import load_catalog
+>>> from medguide.knowledge.loader import load_catalog
 >>> t = check_triage(load_catalog().symptoms, ["can't wake him up"], Situation())
 >>> t.level, t.symptoms
 ('emergency', ('unrousable',))

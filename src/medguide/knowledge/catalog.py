@@ -11,7 +11,6 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar, cast
@@ -235,19 +234,17 @@ def load_public_names(root: Path = DATA_DIR) -> Mapping[str, VocabularyHit]:
     return MappingProxyType(index)
 
 
-@cache
-def load_catalog() -> Catalog:
-    """The packaged catalog, loaded once per process.
-
-    Validation (YAML parsing, the trap lint, the strict schema, source ids) runs once per
-    content version; the validated catalog is then kept in the user's cache folder under the
-    content hash, so a changed file is always validated again before use.
-    """
-    from medguide.knowledge import catalog_cache
-
-    version = compute_version(DATA_DIR)
-    cat = catalog_cache.load(version)
-    if cat is None:
-        cat = load_catalog_from(DATA_DIR)
-        catalog_cache.store(cat)
-    return cat
+def read_table(path: Path) -> list[dict[str, str]]:
+    """The rows of a tab-separated knowledge table (a header line; `#` lines are comments)."""
+    rows: list[dict[str, str]] = []
+    with path.open(encoding="utf-8") as fh:
+        header: list[str] | None = None
+        for line in fh:
+            if line.startswith("#") or not line.strip():
+                continue
+            cols = line.rstrip("\n").split("\t")
+            if header is None:
+                header = cols
+                continue
+            rows.append(dict(zip(header, cols, strict=True)))
+    return rows

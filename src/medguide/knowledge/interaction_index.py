@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from medguide.knowledge.catalog import Catalog
+from medguide.knowledge.catalog import Catalog, read_table
 from medguide.knowledge.models.interactions import (
     INTERACTION_SEVERITY_RANK,
     InteractionRule,
@@ -128,37 +128,28 @@ def side_matches_route(side: Side, routes: frozenset[str]) -> bool:
 
 def _read_layer(path: Path, layer: PairwiseLayer) -> list[tuple[list[str], PairwiseEntry]]:
     rows: list[tuple[list[str], PairwiseEntry]] = []
-    with path.open(encoding="utf-8") as fh:
-        header: list[str] | None = None
-        for line in fh:
-            if line.startswith("#") or not line.strip():
-                continue
-            cols = line.rstrip("\n").split("\t")
-            if header is None:
-                header = cols
-                continue
-            rec = dict(zip(header, cols, strict=True))
-            severity = layer.severity_map.get(rec["severity"])
-            if severity is None:
-                raise ValueError(f"{path.name}: unmapped severity {rec['severity']!r}")
-            entry = PairwiseEntry(
-                layer=layer.id,
-                rating=rec["severity"],
-                severity=severity,
-                names=(rec["a_name"], rec["b_name"]),
-                concept_ids=tuple(rec["nui"].split(",")),
-                provenance=layer.provenance,
-                sources=layer.sources,
-            )
-            sides = [
-                rec["a_drugbank"],
-                rec["a_name"],
-                rec["a_aliases"],
-                rec["b_drugbank"],
-                rec["b_name"],
-                rec["b_aliases"],
-            ]
-            rows.append((sides, entry))
+    for rec in read_table(path):
+        severity = layer.severity_map.get(rec["severity"])
+        if severity is None:
+            raise ValueError(f"{path.name}: unmapped severity {rec['severity']!r}")
+        entry = PairwiseEntry(
+            layer=layer.id,
+            rating=rec["severity"],
+            severity=severity,
+            names=(rec["a_name"], rec["b_name"]),
+            concept_ids=tuple(rec["nui"].split(",")),
+            provenance=layer.provenance,
+            sources=layer.sources,
+        )
+        sides = [
+            rec["a_drugbank"],
+            rec["a_name"],
+            rec["a_aliases"],
+            rec["b_drugbank"],
+            rec["b_name"],
+            rec["b_aliases"],
+        ]
+        rows.append((sides, entry))
     return rows
 
 

@@ -1,4 +1,5 @@
-"""The validated catalog, kept between runs in the user's cache folder.
+"""`load_catalog()`: the packaged catalog, validated once per knowledge version and kept
+between runs in the user's cache folder.
 
 Validating every knowledge file takes a few hundred milliseconds; unpickling the validated
 catalog takes a few tens. The file is named by the knowledge's content hash and by the code
@@ -20,7 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from medguide.environment import cache_dir
-from medguide.knowledge.catalog import DATA_DIR, Catalog
+from medguide.knowledge.catalog import DATA_DIR, Catalog, compute_version, load_catalog_from
 
 CACHE_FORMAT = 3
 # Derived indexes as costly to build as the catalog is to unpickle: kept with it.
@@ -108,3 +109,19 @@ def store(cat: Catalog) -> None:
         tmp.replace(target)  # atomic: a reader never sees half a file
     except OSError:
         pass  # a read-only home is fine: the catalog is simply validated each run
+
+
+@cache
+def load_catalog() -> Catalog:
+    """The packaged catalog, loaded once per process.
+
+    Validation (YAML parsing, the trap lint, the strict schema, source ids) runs once per
+    content version; the validated catalog is then kept in the user's cache folder under the
+    content hash, so a changed file is always validated again before use.
+    """
+    version = compute_version(DATA_DIR)
+    cat = load(version)
+    if cat is None:
+        cat = load_catalog_from(DATA_DIR)
+        store(cat)
+    return cat

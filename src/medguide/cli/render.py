@@ -54,6 +54,10 @@ def render_guide(g: Guide, cat: Catalog, console: Console | None = None) -> None
         )
     )
     cited: list[str] = []
+    if len(g.sections) > 1:
+        console.print("\n[bold]Contents[/bold]  [dim](one section: --section NAME)[/dim]")
+        for s in g.sections:
+            console.print(f"  {escape(s.title)} [dim]({s.id.replace('_', '-')})[/dim]")
     for s in g.sections:
         console.print(f"\n[bold underline]{escape(s.title)}[/bold underline]  [dim]({s.id})[/dim]")
         for item in s.items:

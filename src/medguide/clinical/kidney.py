@@ -28,6 +28,7 @@ from medguide.clinical.kidney_function import (
     compute_kidney_function,
     creatinine_mg_dl,
 )
+from medguide.clinical.limits import Ceiling, normal_kidney_max
 from medguide.knowledge.models.drug import Drug, Renal, RenalBand
 from medguide.units import fmt_number
 
@@ -140,7 +141,12 @@ def _solid_step(drug: Drug, route: str, unit: str) -> float | None:
 
 
 def _renal_finding(
-    drug: Drug, decision: RenalDecision, daily: float | None, unit: str, route: str
+    drug: Drug,
+    decision: RenalDecision,
+    daily: float | None,
+    unit: str,
+    route: str,
+    reference: Ceiling | None,
 ) -> Finding | None:
     band = decision.band
     details: dict[str, Any] = {
@@ -156,30 +162,42 @@ def _renal_finding(
         assert band.dose_factor is not None
         factor = band.dose_factor
         details["dose_factor"] = factor
-        if daily is not None:
-            # Rounded down to what the solid products can make (whole tablets or packets),
-            # else to 0.5 of the unit: a kidney adjustment never raises a dose.
-            exact = daily * factor
-            step = _solid_step(drug, route, unit)
-            suggested = min(daily, int(exact * 2) / 2)
-            if step is not None and exact >= step:
-                suggested = min(suggested, math.floor(exact / step + 1e-9) * step)
-            details["suggested_daily"] = {"amount": suggested, "unit": unit}
-            what = (
-                f"about {fmt_number(suggested)} {unit} a day instead of {fmt_number(daily)} {unit} "
-                f"(× {factor:g})"
-            )
-        else:
+        if reference is None:
             details["suggested_daily"] = None
-            what = f"about {factor:g} × the usual daily dose (the current total is not known)"
+            what = f"about {factor:g} × the usual daily dose (no maximum is known to scale)"
+            severity = band.severity
+        else:
+            # The kidney-adjusted maximum: the factor of what this person could otherwise
+            # take (clinical/limits.py), rounded down to what the solid products can make.
+            limit = reference.amount * factor
+            step = _solid_step(drug, route, unit)
+            if step is not None and limit >= step:
+                limit = math.floor(limit / step + 1e-9) * step
+            details["kidney_max_daily"] = {"amount": limit, "unit": unit}
+            details["reference_max_daily"] = {"amount": reference.amount, "unit": unit}
+            over = daily is not None and daily > limit + 1e-9
+            suggested = min(daily, limit) if daily is not None else limit
+            details["suggested_daily"] = {"amount": suggested, "unit": unit}
+            severity = band.severity if over or daily is None else "info"
+            shown = (
+                f"{fmt_number(daily)} {unit} a day is ordered"
+                if daily is not None
+                else "the daily total is not known"
+            )
+            what = (
+                f"at most about {fmt_number(limit)} {unit} a day ({factor:g} × the "
+                f"{fmt_number(reference.amount)} {unit} a day otherwise allowed); {shown}"
+            )
+            if daily is not None and not over:
+                what += ", within it"
         return Finding(
             code="renal_dose_adjustment",
-            severity=band.severity,
-            message=f"{drug.name}: with {decision.describe()}, give a lower dose: {what}. "
+            severity=severity,
+            message=f"{drug.name}: with {decision.describe()}, the dose is lower: {what}. "
             f"{band.text}",
             drugs=(drug.id,),
             details=details,
-            advice=("reduce_dose", "contact_prescriber"),
+            advice=("reduce_dose", "contact_prescriber") if severity != "info" else (),
             sources=band.sources,
         )
     if band.action == "avoid":
@@ -262,7 +280,10 @@ def check_kidney(ctx: Context) -> CheckResult:
             )
         for total in mine:
             daily = total.amount if total.complete else None
-            finding = _renal_finding(drug, decision, daily, total.unit, total.route)
+            reference = normal_kidney_max(
+                drug, total.route, total.unit, ctx.patient.age_years, ctx.patient.weight_kg
+            )
+            finding = _renal_finding(drug, decision, daily, total.unit, total.route, reference)
             if finding is not None:
                 findings.append(finding)
     return CheckResult(

@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 from medguide.clinical.amounts import LIQUID_FORMS, route_unit
 from medguide.clinical.kidney import KidneyFunction, renal_decision
+from medguide.clinical.limits import normal_kidney_max
 from medguide.knowledge.models.base import Quantity
 from medguide.knowledge.models.drug import DoseRule, Drug, Product
 from medguide.units import mass_in_unit
@@ -523,12 +524,23 @@ def plan_titration(
             decision = renal_decision(drug.renal, kidney)
             if decision is not None and decision.band.action != "none":
                 band = decision.band
-                usual = label_max if label_max is not None else max(d * n for d, n, _ in steps_in)
+                # the same kidney-adjusted maximum the assessment applies (clinical/limits.py)
+                reference = normal_kidney_max(drug, route, unit, age_years, weight_kg)
+                usual = (
+                    reference.amount
+                    if reference is not None
+                    else label_max
+                    if label_max is not None
+                    else max(d * n for d, n, _ in steps_in)
+                )
                 if band.action == "reduce":
                     assert band.dose_factor is not None
                     factor = band.dose_factor
                     kcap = usual * factor
-                    why = f"{decision.describe()}: about {factor:g} × the usual dose. {band.text}"
+                    why = (
+                        f"{decision.describe()}: at most {factor:g} × the {usual:g} {unit}/day "
+                        f"otherwise allowed. {band.text}"
+                    )
                 else:
                     fb = _q(band.if_unavoidable_daily, unit)
                     kcap = fb if fb is not None else 0.0

@@ -1,0 +1,325 @@
+"""Pharmacokinetics (issue 18): the closed form against an ODE solver, against published
+half-lives, and the invariants a level must keep."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.integrate import solve_ivp
+
+from medguide.knowledge.catalog import load_catalog
+from medguide.pk import model
+from medguide.pk.course import (
+    CAVEAT,
+    compute_level_summary,
+    compute_overdose_course,
+    compute_plan_level,
+)
+from medguide.pk.params import PkParameters, pk_parameters
+from medguide.pk.schedule import Schedule, add_dose, from_steps, miss, regular, single
+
+CATALOG = load_catalog()
+_P = pk_parameters(CATALOG.drug("baclofen"))  # type: ignore[arg-type]
+assert _P is not None
+P: PkParameters = _P
+CL, V, KA = P.cl, P.v, P.ka
+
+
+def ode_levels(
+    times: np.ndarray,
+    schedule: Schedule,
+    cl: float,
+    v: float,
+    ka: float,
+    windows: tuple[tuple[float, float], ...] = (),
+    k_hd: float = 0.0,
+) -> np.ndarray:
+    """Reference: the same model integrated numerically, segment by segment (a dose is a jump
+    in the gut amount; a dialysis session raises the elimination rate)."""
+    cuts = sorted({0.0, *schedule.times_h, *(x for w in windows for x in w), float(times.max())})
+    y = np.zeros(2)
+    out = np.zeros_like(times)
+    doses: dict[float, float] = {}
+    for t, a in zip(schedule.times_h, schedule.amounts_mg, strict=True):
+        doses[t] = doses.get(t, 0.0) + a
+    for t0, t1 in itertools.pairwise(cuts):
+        y[0] += doses.get(t0, 0.0)
+        k = cl / v + (k_hd if any(a <= t0 < b for a, b in windows) else 0.0)
+        sol = solve_ivp(
+            lambda _t, y, k=k: [-ka * y[0], ka * y[0] - k * y[1]],
+            (t0, t1),
+            y,
+            rtol=1e-10,
+            atol=1e-12,
+            dense_output=True,
+        )
+        m = (times >= t0) & (times <= t1)
+        out[m] = sol.sol(times[m])[1] / v
+        y = sol.y[:, -1].copy()
+    return out
+
+
+def closed(
+    times: np.ndarray, s: Schedule, cl: float, v: float, ka: float, **kw: object
+) -> np.ndarray:
+    return model.simulate_levels(times, s.times_h, s.amounts_mg, cl, v, ka, **kw)[0]  # type: ignore[arg-type]
+
+
+T = np.arange(0.0, 24 * 7 + 0.1, 0.5)
+SCHEDULES = {
+    "single 20 mg": single(20.0),
+    "20 mg TID 7 days": regular(20.0, 3, 7),
+    "clock times 08/14/20": regular(10.0, 3, 7, (8, 14, 20)),
+    "missed dose": miss(regular(20.0, 3, 7), 4),
+    "extra dose": add_dose(regular(20.0, 3, 7), 30.0, 20.0),
+    "taper": from_steps([(2, 20.0, 3), (2, 15.0, 3), (2, 10.0, 2), (1, 5.0, 1)]),
+}
+
+
+@pytest.mark.parametrize("name", list(SCHEDULES))
+@pytest.mark.parametrize(("cl", "v", "ka"), [(CL, V, KA), (4.0, 60.0, 0.8), (30.0, 20.0, 0.3)])
+def test_closed_form_matches_ode(name: str, cl: float, v: float, ka: float) -> None:
+    s = SCHEDULES[name]
+    ref = ode_levels(T, s, cl, v, ka)
+    got = closed(T, s, cl, v, ka)
+    assert np.max(np.abs(got - ref)) <= 1e-7 * ref.max()
+
+
+def test_closed_form_matches_ode_with_dialysis() -> None:
+    s = regular(20.0, 3, 7)
+    windows = ((50.0, 54.0), (98.0, 102.0), (146.0, 150.0))
+    cl = CL * 0.35
+    ref = ode_levels(T, s, cl, V, KA, windows, 0.14)
+    got = closed(T, s, cl, V, KA, dialysis_h=windows, k_dialysis=0.14)
+    assert np.max(np.abs(got - ref)) <= 1e-7 * ref.max()
+
+
+def test_absorption_equal_to_elimination_is_handled() -> None:
+    # ka == k: the closed form divides by ka - k; the guard keeps it within a millionth.
+    s = regular(20.0, 2, 3)
+    ref = ode_levels(T, s, 5.0, 50.0, 0.1)
+    got = closed(T, s, 5.0, 50.0, 0.1)
+    assert np.max(np.abs(got - ref)) <= 1e-5 * ref.max()
+
+
+def test_population_is_vectorised_and_equals_one_subject_at_a_time() -> None:
+    pop = model.sample_population(CL, V, KA, cv_cl=0.21, cv_v=0.22, cv_ka=0.44, n=50, seed=3)
+    s = regular(20.0, 3, 7)
+    together = model.simulate_levels(T, s.times_h, s.amounts_mg, pop.cl, pop.v, pop.ka)
+    for i in range(0, 50, 7):
+        alone = closed(T, s, float(pop.cl[i]), float(pop.v[i]), float(pop.ka[i]))
+        assert np.allclose(together[i], alone, rtol=1e-12, atol=1e-15)
+
+
+def test_output_times_in_any_order() -> None:
+    s = regular(20.0, 3, 2)
+    t = np.array([30.0, 1.0, 47.5, 0.0, 12.0])
+    got = closed(t, s, CL, V, KA)
+    assert np.allclose(got, closed(np.sort(t), s, CL, V, KA)[np.argsort(np.argsort(t))])
+
+
+def test_steady_state_closed_form_equals_a_long_run() -> None:
+    s = regular(20.0, 3, 20, (8, 14, 20))
+    t_last = 19 * 24.0 + np.arange(0.0, 24.0, 0.5)
+    long_run = closed(t_last, s, CL, V, KA)
+    ss = model.steady_state_levels(t_last - 19 * 24.0, (8, 14, 20), (20, 20, 20), 24.0, CL, V, KA)
+    assert np.allclose(ss[0], long_run, rtol=1e-9)
+
+
+def terminal_half_life(cl: float) -> float:
+    t = np.arange(12.0, 48.0, 0.5)
+    lv = closed(t, single(20.0), cl, V, KA)
+    slope = np.polyfit(t, np.log(lv), 1)[0]
+    return float(math.log(2) / -slope)
+
+
+@pytest.mark.parametrize(
+    ("crcl", "low", "high"),
+    [
+        (100.0, 2.5, 6.8),  # published range with normal kidneys (S17, S18, S20, S23)
+        (65.0, 4.5, 7.5),
+        (30.0, 7.0, 11.0),
+        (10.0, 10.0, 16.0),  # far longer in kidney failure
+    ],
+)
+def test_half_life_from_the_curve(crcl: float, low: float, high: float) -> None:
+    rf = float(model.renal_factor(crcl, P.nonrenal_fraction, P.reference_crcl)[0])
+    t_half = terminal_half_life(CL * rf)
+    assert low <= t_half <= high
+    assert t_half == pytest.approx(float(model.half_life(CL * rf, V)[0]), rel=1e-3)
+
+
+def test_kidney_failure_half_life_is_far_longer() -> None:
+    rf = float(model.renal_factor(10.0, P.nonrenal_fraction, P.reference_crcl)[0])
+    assert terminal_half_life(CL * rf) >= 2.5 * terminal_half_life(CL)
+
+
+def test_published_half_life_range_is_in_the_knowledge() -> None:
+    assert P.reported_half_life == (2.5, 6.8)
+    assert P.reported_half_life[0] <= float(model.half_life(CL, V)[0]) <= P.reported_half_life[1]
+
+
+def test_tmax_of_the_typical_curve_is_inside_the_published_range() -> None:
+    t = np.arange(0.0, 12.0, 0.05)
+    tmax = float(t[np.argmax(closed(t, single(20.0), CL, V, KA))])
+    tmax_fig = P.figures["tmax"]
+    assert tmax_fig.low is not None and tmax_fig.high is not None
+    assert tmax_fig.low <= tmax <= tmax_fig.high
+
+
+def test_dialysis_rate_agrees_with_the_measured_one() -> None:
+    # CL_HD / (F V/F) from S22, S23, S29 against the rate constant measured in S29
+    hd = P.dialysis_clearance
+    assert hd is not None
+    k = hd / (P.bioavailability * V)
+    assert k == pytest.approx(P.value("hemodialysis_rate_constant"), rel=0.15)
+
+
+@pytest.mark.parametrize("crcl", [0.0, 5.0, 10.0, 25.0, 50.0, 80.0, 100.0, 140.0])
+def test_accumulation_never_below_one(crcl: float) -> None:
+    summary = compute_level_summary(P, regular(20.0, 3, 7), crcl, subjects=50)
+    assert summary.fold_vs_normal_kidneys >= 1.0
+    assert summary.accumulation_ratio is not None and summary.accumulation_ratio >= 1.0
+
+
+def test_reduced_kidneys_raise_steady_state_by_the_fold() -> None:
+    summary = compute_level_summary(P, regular(20.0, 3, 7), 25.0, subjects=200)
+    assert summary.steady_state and summary.steady_state_normal
+    ratio = summary.steady_state["average"] / summary.steady_state_normal["average"]
+    assert ratio == pytest.approx(summary.fold_vs_normal_kidneys, rel=0.02)
+    assert summary.fold_vs_normal_kidneys == pytest.approx(1 / 0.475, rel=1e-6)
+    assert summary.half_life_h > summary.half_life_normal_h
+    # 20 mg TID with normal kidneys sits inside the quoted 80-400 ng/mL range (S30)
+    assert 80 < summary.steady_state_normal["average"] < 400
+
+
+def test_dialysis_session_lowers_the_level() -> None:
+    s = regular(5.0, 1, 7)
+    plain = compute_level_summary(P, s, None, on_dialysis=True, subjects=100)
+    dialysed = compute_level_summary(
+        P, s, None, on_dialysis=True, dialysis_starts_h=(50.0, 98.0), subjects=100
+    )
+    t = np.array(plain.curves.times_h)
+    end = int(np.searchsorted(t, 54.0))
+    assert dialysed.curves.person[end] < 0.75 * plain.curves.person[end]
+    assert all(
+        a <= b + 1e-9 for a, b in zip(dialysed.curves.person, plain.curves.person, strict=True)
+    )
+    assert "S29" in dialysed.sources
+
+
+def test_summary_says_it_is_an_illustration() -> None:
+    d = compute_level_summary(P, regular(20.0, 3, 7), 25.0, subjects=50).as_dict()
+    assert d["caveat"] == CAVEAT and "not a prediction" in CAVEAT
+    assert set(d["sources"]) <= set(CATALOG.sources)
+    assert "nonrenal_fraction_of_clearance" in d["judgments"]
+
+
+def test_overdose_course_peaks_and_fades() -> None:
+    normal = compute_overdose_course(P, 250.0, hours_ago=2.0, crcl_ml_min=None)
+    failing = compute_overdose_course(P, 250.0, hours_ago=2.0, crcl_ml_min=10.0)
+    assert normal.peak_h.typical is not None and 0.5 <= normal.peak_h.typical <= 3.0
+    assert normal.above_window_until_h.typical is not None
+    assert failing.above_window_until_h.typical is not None
+    assert failing.above_window_until_h.typical > 2 * normal.above_window_until_h.typical
+    band = normal.above_window_until_h
+    assert band.low is not None and band.high is not None
+    assert band.low <= band.typical <= band.high  # type: ignore[operator]
+    d = normal.as_dict()
+    assert d["above_window_until_h_from_now"]["typical"] == pytest.approx(
+        d["above_window_until_h_after_ingestion"]["typical"] - 2.0, abs=0.51
+    )
+
+
+def test_small_ingestion_never_leaves_the_window() -> None:
+    c = compute_overdose_course(P, 10.0, hours_ago=None, crcl_ml_min=None)
+    assert c.above_window_until_h.typical is None
+
+
+def test_taper_level_never_rises() -> None:
+    level = compute_plan_level(
+        P, [(7, 20.0, 3), (7, 15.0, 3), (7, 10.0, 3), (7, 5.0, 3), (1, 0.0, 0)]
+    )
+    averages = [s["average"] for s in level.steps]
+    assert averages == sorted(averages, reverse=True)
+    assert level.cleared_day is not None and level.cleared_day >= 28
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        lambda: model.simulate_levels([1.0], [0.0], [-1.0], CL, V, KA),
+        lambda: model.simulate_levels([1.0], [0.0], [1.0], -1.0, V, KA),
+        lambda: model.simulate_levels([1.0], [0.0, 1.0], [1.0], CL, V, KA),
+        lambda: regular(20.0, 0, 7),
+        lambda: regular(20.0, 3, 7, (8, 14)),
+        lambda: compute_level_summary(P, Schedule((), ()), 50.0),
+        lambda: compute_level_summary(P, regular(20.0, 3, 1), -5.0),
+        lambda: compute_overdose_course(P, 0.0, hours_ago=None, crcl_ml_min=None),
+    ],
+)
+def test_bad_input_is_refused(bad: object) -> None:
+    with pytest.raises(ValueError):
+        bad()  # type: ignore[operator]
+
+
+def test_drug_without_figures_has_no_parameters() -> None:
+    assert pk_parameters(CATALOG.drug("acetaminophen")) is None  # type: ignore[arg-type]
+
+
+# --- invariants ------------------------------------------------------------------------------
+
+doses = st.lists(st.tuples(st.floats(0.0, 96.0), st.floats(0.0, 100.0)), min_size=1, max_size=12)
+params = st.tuples(st.floats(1.0, 40.0), st.floats(10.0, 200.0), st.floats(0.1, 5.0))
+TI = np.linspace(0.0, 120.0, 97)
+
+
+def _schedule(pairs: list[tuple[float, float]]) -> Schedule:
+    pairs = sorted(pairs)
+    return Schedule(tuple(t for t, _ in pairs), tuple(a for _, a in pairs))
+
+
+@settings(max_examples=60, deadline=None)
+@given(doses, params)
+def test_levels_are_never_negative(
+    pairs: list[tuple[float, float]], p: tuple[float, float, float]
+) -> None:
+    s = _schedule(pairs)
+    assert np.all(closed(TI, s, *p) >= -1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(doses, params, st.floats(0.1, 10.0))
+def test_superposition_is_linear_in_dose(
+    pairs: list[tuple[float, float]], p: tuple[float, float, float], factor: float
+) -> None:
+    s = _schedule(pairs)
+    scaled = Schedule(s.times_h, tuple(a * factor for a in s.amounts_mg))
+    base = closed(TI, s, *p)
+    # atol: near ka == k the two sums nearly cancel, so rounding is relative to the peak
+    assert np.allclose(closed(TI, scaled, *p), factor * base, rtol=1e-9, atol=1e-9 * base.max())
+
+
+@settings(max_examples=60, deadline=None)
+@given(doses, params, st.data())
+def test_a_missed_dose_never_raises_the_level(
+    pairs: list[tuple[float, float]], p: tuple[float, float, float], data: st.DataObject
+) -> None:
+    s = _schedule(pairs)
+    i = data.draw(st.integers(0, len(s.times_h) - 1))
+    assert np.all(closed(TI, miss(s, i), *p) <= closed(TI, s, *p) + 1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(0.0, 200.0), st.floats(0.0, 200.0))
+def test_weaker_kidneys_never_lower_the_level(a: float, b: float) -> None:
+    lo, hi = sorted((a, b))
+    f_lo = model.renal_factor(lo, P.nonrenal_fraction, P.reference_crcl)[0]
+    f_hi = model.renal_factor(hi, P.nonrenal_fraction, P.reference_crcl)[0]
+    s = regular(20.0, 3, 3)
+    assert np.all(closed(TI, s, CL * f_lo, V, KA) >= closed(TI, s, CL * f_hi, V, KA) - 1e-12)

@@ -66,6 +66,8 @@ class Curves:
     dialysis_h: tuple[tuple[float, float], ...]
     title: str
     person_label: str
+    since: str = "the first dose"
+    now_h: float | None = None
 
     def as_dict(self, every: int = 1) -> dict[str, Any]:
         def pick(xs: Sequence[float]) -> list[float]:
@@ -476,6 +478,8 @@ def compute_overdose_course(
             dialysis_h=(),
             title=f"{params.drug_name}: expected level after {amount_mg:g} mg at once",
             person_label=f"typical person, creatinine clearance {crcl:.0f} mL/min",
+            since="it was swallowed",
+            now_h=hours_ago,
         ),
         sources=params.sources_of(*names),
     )

@@ -274,7 +274,9 @@ def test_drug_without_figures_has_no_parameters() -> None:
 
 # --- invariants ------------------------------------------------------------------------------
 
-doses = st.lists(st.tuples(st.floats(0.0, 96.0), st.floats(0.0, 100.0)), min_size=1, max_size=12)
+# amounts: none, or a real dose (subnormal floats are no dose anyone takes)
+amount = st.one_of(st.just(0.0), st.floats(1e-3, 100.0))
+doses = st.lists(st.tuples(st.floats(0.0, 96.0), amount), min_size=1, max_size=12)
 params = st.tuples(st.floats(1.0, 40.0), st.floats(10.0, 200.0), st.floats(0.1, 5.0))
 TI = np.linspace(0.0, 120.0, 97)
 
@@ -323,3 +325,55 @@ def test_weaker_kidneys_never_lower_the_level(a: float, b: float) -> None:
     f_hi = model.renal_factor(hi, P.nonrenal_fraction, P.reference_crcl)[0]
     s = regular(20.0, 3, 3)
     assert np.all(closed(TI, s, CL * f_lo, V, KA) >= closed(TI, s, CL * f_hi, V, KA) - 1e-12)
+
+
+# --- the closed-form steady state used inside the assessment --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dose", "per_day", "crcl"), [(20.0, 3, 25.0), (5.0, 4, 80.0), (10.0, 2, 5.0)]
+)
+def test_standard_library_steady_state_matches_the_simulation(
+    dose: float, per_day: int, crcl: float
+) -> None:
+    from medguide.pk.steady import compute_steady_state
+
+    fast = compute_steady_state(P, dose, per_day, crcl)
+    full = compute_level_summary(P, regular(dose, per_day, 7), crcl, subjects=20)
+    assert full.steady_state is not None
+    assert fast.average == pytest.approx(full.steady_state["average"], abs=0.06)
+    assert fast.trough == pytest.approx(full.steady_state["trough"], rel=1e-3)
+    assert fast.peak == pytest.approx(full.steady_state["peak"], rel=5e-3)
+    assert fast.fold_vs_normal_kidneys == pytest.approx(full.fold_vs_normal_kidneys)
+    assert fast.accumulation_ratio == pytest.approx(full.accumulation_ratio)
+    lo, hi = fast.average_band
+    assert lo < fast.average < hi
+
+
+def _assess(patient: dict[str, object]) -> dict[str, object]:
+    from medguide.clinical.assess import assess
+    from medguide.clinical.request import AssessRequest
+
+    req = AssessRequest.model_validate(
+        {"patient": patient, "medications": [{"text": "baclofen 10 mg tid"}]}
+    )
+    return dict(assess(CATALOG, req).computed)
+
+
+def test_assess_reports_the_level_for_reduced_kidneys() -> None:
+    computed = _assess({"age_years": 74, "weight_kg": 70, "sex": "female",
+                        "serum_creatinine_mg_dl": 1.6})  # fmt: skip
+    pk = computed["pk"]["baclofen"]  # type: ignore[index]
+    assert pk["fold_vs_normal_kidneys"] > 1.5
+    assert pk["steady_state"]["average"] > pk["steady_state_normal_kidneys_average"]
+    assert "not a prediction" in pk["caveat"]
+
+
+@pytest.mark.parametrize("patient", [{"crcl_ml_min": 110}, {}, {"age_years": 40}])
+def test_assess_leaves_it_out_for_normal_or_unknown_kidneys(patient: dict[str, object]) -> None:
+    assert "pk" not in _assess(patient)
+
+
+def test_assess_on_dialysis_uses_the_residual_clearance() -> None:
+    pk = _assess({"dialysis": "hemodialysis"})["pk"]["baclofen"]  # type: ignore[index]
+    assert pk["crcl_ml_min"] == 5.0 and "dialysis_residual_crcl" in pk["judgments"]

@@ -28,14 +28,21 @@ from medguide.pk.model import (
 )
 from medguide.pk.params import PkParameters
 from medguide.pk.schedule import Schedule, from_steps, single
+from medguide.pk.steady import CAVEAT
+
+__all__ = [
+    "CAVEAT",
+    "Curves",
+    "OverdoseCourse",
+    "PkSummary",
+    "PlanLevel",
+    "compute_level_summary",
+    "compute_overdose_course",
+    "compute_plan_level",
+]
 
 NG_PER_ML: Final = 1000.0  # mg/L to ng/mL
 BAND: Final = (0.05, 0.95)  # the population band: 5th to 95th centile
-CAVEAT: Final = (
-    "An illustration from published average figures and their spread (a one-compartment "
-    "model), not a prediction for this person. Real levels differ from person to person; "
-    "do not change a dose because of this picture."
-)
 MODEL: Final = "one-compartment oral model, first-order absorption, closed-form superposition"
 _CORE = (
     "oral_clearance",
@@ -201,11 +208,11 @@ class PkSummary:
         return out
 
 
-def _ss_figures(levels: FloatArray, mean: FloatArray) -> dict[str, float]:
+def _ss_figures(levels: FloatArray, typical: float, mean: FloatArray) -> dict[str, float]:
     """Typical steady-state average, trough, peak (ng/mL) and the band of the average."""
     lo, hi = np.quantile(mean, BAND)
     return {
-        "average": _r(float(np.median(mean))),
+        "average": _r(typical),
         "trough": _r(float(levels[0].min())),
         "peak": _r(float(levels[0].max())),
         "average_band_low": _r(float(lo)),
@@ -268,7 +275,8 @@ def compute_level_summary(
             typ = steady_state_levels(within, offsets, amounts, period, params.cl * cl_scale,
                                       params.v, params.ka) * NG_PER_ML  # fmt: skip
             mean = sum(amounts) / (pop.cl * cl_scale * period) * NG_PER_ML
-            return _ss_figures(typ, mean)
+            typical = sum(amounts) / (params.cl * cl_scale * period) * NG_PER_ML
+            return _ss_figures(typ, typical, mean)
 
         ss = figures(rf)
         ss_normal = figures(1.0) if rf < 1.0 - 1e-9 else ss

@@ -377,3 +377,32 @@ def test_assess_leaves_it_out_for_normal_or_unknown_kidneys(patient: dict[str, o
 def test_assess_on_dialysis_uses_the_residual_clearance() -> None:
     pk = _assess({"dialysis": "hemodialysis"})["pk"]["baclofen"]  # type: ignore[index]
     assert pk["crcl_ml_min"] == 5.0 and "dialysis_residual_crcl" in pk["judgments"]
+
+
+# --- the overdose check carries the expected course ------------------------------------------
+
+
+@pytest.mark.parametrize(("kidney", "longer"), [(None, False), (15.0, True)])
+def test_overdose_carries_the_course(kidney: float | None, longer: bool) -> None:
+    from medguide.clinical.overdose import Ingested, check_overdose
+
+    drug = CATALOG.drug("baclofen")
+    assert drug is not None
+    ing = Ingested(drug="baclofen", amount=300, unit="mg", hours_ago=1.0, kidney_ml_min=kidney)
+    result = check_overdose(drug, ing)
+    course = result.computed["course"]
+    until = course["above_window_until_h_after_ingestion"]["typical"]
+    assert (until > 30) is longer
+    assert "not a prediction" in course["caveat"]
+    assert course["summary"] in result.findings[0].details["clinician_notes"]
+    assert ("normal kidneys assumed" in course["summary"]) is (kidney is None)
+
+
+def test_overdose_course_not_computed_for_a_child() -> None:
+    from medguide.clinical.overdose import Ingested, check_overdose
+
+    drug = CATALOG.drug("baclofen")
+    assert drug is not None
+    result = check_overdose(drug, Ingested(drug="baclofen", amount=50, unit="mg", age_years=3))
+    assert "course" not in result.computed
+    assert any(n.check == "pk_course" for n in result.not_checked)

@@ -406,3 +406,38 @@ def test_overdose_course_not_computed_for_a_child() -> None:
     result = check_overdose(drug, Ingested(drug="baclofen", amount=50, unit="mg", age_years=3))
     assert "course" not in result.computed
     assert any(n.check == "pk_course" for n in result.not_checked)
+
+
+# --- plans carry the level across their steps ------------------------------------------------
+
+
+def test_taper_plan_carries_a_falling_level() -> None:
+    from datetime import date
+
+    from medguide.clinical.plans import plan_taper, with_level
+
+    drug = CATALOG.drug("baclofen")
+    assert drug is not None
+    plan = plan_taper(drug, dose=20, doses_per_day=3, start=date(2026, 12, 1), on_drug_days=200)
+    assert "level" not in plan.as_dict()
+    d = with_level(plan, drug, 40.0).as_dict()["level"]
+    averages = [s["average"] for s in d["steps"]]
+    assert averages == sorted(averages, reverse=True)
+    assert d["crcl_ml_min"] == 40.0 and "not a prediction" in d["caveat"]
+    assert d["cleared_by_day"] is not None
+
+
+def test_intrathecal_plan_is_left_alone() -> None:
+    from datetime import date
+
+    from medguide.clinical.plans import PlanError, plan_taper, with_level
+
+    drug = CATALOG.drug("baclofen")
+    assert drug is not None
+    try:
+        plan = plan_taper(
+            drug, dose=300, doses_per_day=1, start=date(2026, 12, 1), route="intrathecal"
+        )
+    except PlanError:
+        return  # intrathecal tapers are referred, not planned
+    assert with_level(plan, drug, None).level is None

@@ -138,3 +138,13 @@ def test_unknown_format_is_refused() -> None:
     s = compute_level_summary(P, regular(20.0, 3, 1), None, subjects=10)
     with pytest.raises(ValueError):
         render_plot(s.curves, "pdf")  # type: ignore[arg-type]
+
+
+def test_plan_taper_shows_the_level() -> None:
+    code, out, _ = run("plan", "taper", "--drug", "baclofen", "--dose", "20", "--frequency",
+                       "TID", "--start", "2026-12-01", "--crcl", "30")  # fmt: skip
+    assert code == 0
+    assert "level, typical person (ng/mL, daily average): day" in out
+    code, out, _ = run("plan", "taper", "--drug", "baclofen", "--dose", "20", "--frequency",
+                       "TID", "--start", "2026-12-01", "--json")  # fmt: skip
+    assert json.loads(out)["plan"]["level"]["steps"]

@@ -136,7 +136,9 @@ def _sessions(
 
 
 def _band(levels: FloatArray) -> tuple[FloatArray, FloatArray]:
-    q = np.quantile(levels, BAND, axis=0)
+    # simulate_levels returns (subjects, times) in column order, so `.T` is (times, subjects)
+    # with each time's subjects contiguous: the centiles are taken along the fast axis.
+    q = np.quantile(levels.T, BAND, axis=1)
     return q[0], q[1]
 
 
@@ -230,7 +232,7 @@ def compute_level_summary(
     dialysis_hours: float | None = None,
     subjects: int = 1000,
     seed: int = 0,
-    step_h: float = 0.25,
+    step_h: float = 0.5,
     tail_h: float = 24.0,
 ) -> PkSummary:
     """Level over the schedule (and `tail_h` after it) for a creatinine clearance, with the

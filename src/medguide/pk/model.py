@@ -36,7 +36,7 @@ ArrayLike = float | Sequence[float] | FloatArray
 
 LN2: Final = float(np.log(2.0))
 _DEGENERATE: Final = 1e-6  # |ka - k| below this fraction of ka is moved apart (see _b_factor)
-_CHUNK: Final = 8192  # subjects per block: the running sums stay in the CPU cache
+_CHUNK: Final = 16384  # subjects per block: the running sums stay in the CPU cache
 
 
 def _arr(x: ArrayLike) -> FloatArray:

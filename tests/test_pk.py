@@ -441,3 +441,62 @@ def test_intrathecal_plan_is_left_alone() -> None:
     except PlanError:
         return  # intrathecal tapers are referred, not planned
     assert with_level(plan, drug, None).level is None
+
+
+# --- the knowledge behind the model -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "with_cv"),
+    [
+        ("oral_clearance", True),
+        ("oral_volume", True),
+        ("absorption_rate_constant", True),
+        ("half_life", False),
+        ("tmax", False),
+        ("nonrenal_fraction_of_clearance", False),
+    ],
+)
+def test_model_figures_have_a_range_and_sources(name: str, with_cv: bool) -> None:
+    f = P.figures[name]
+    assert f.low is not None and f.high is not None and f.low <= f.value <= f.high
+    assert f.sources and set(f.sources) <= set(CATALOG.sources)
+    assert (f.cv is not None) is with_cv
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["nonrenal_fraction_of_clearance", "renal_reference_crcl", "dialysis_residual_crcl",
+     "dialysis_session_hours"],
+)  # fmt: skip
+def test_modelling_choices_are_marked_as_judgment(name: str) -> None:
+    f = P.figures[name]
+    assert f.judgment and f.note
+
+
+def test_a_value_outside_its_range_does_not_load() -> None:
+    from pydantic import ValidationError
+
+    from medguide.knowledge.models.drug import PkParameter
+
+    with pytest.raises(ValidationError, match="outside its range"):
+        PkParameter.model_validate(
+            {
+                "name": "half_life",
+                "value": 9.0,
+                "range": {"low": 2.5, "high": 6.8},
+                "text": "t",
+                "sources": ["S23"],
+            },
+            strict=False,  # the loader validates files in JSON mode; lists become tuples
+        )
+
+
+@pytest.mark.parametrize("module", ["model", "schedule", "steady"])
+def test_docstring_examples_run(module: str) -> None:
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"medguide.pk.{module}")
+    result = doctest.testmod(mod)
+    assert result.attempted > 0 and result.failed == 0

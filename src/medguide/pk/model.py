@@ -178,7 +178,7 @@ def simulate_levels(
 
     >>> lv = simulate_levels([0.0, 2.0, 24.0], [0.0], [20.0], 11.6, 72.8, 1.64)
     >>> [round(float(x), 4) for x in lv[0]]
-    [0.0, 0.1922, 0.0065]
+    [0.0, 0.2098, 0.0066]
     """
     t_out = _arr(times_h)
     t_dose = _arr(dose_times_h)

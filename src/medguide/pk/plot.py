@@ -79,14 +79,16 @@ def _figure(curves: Curves, caption: str | None) -> Any:
             label="dialysis session" if i == 0 else None,
         )
     if curves.doses_h and len(curves.doses_h) <= 200:
-        ymin = 0.0
+        # small triangles along the bottom edge (x in data, y in axes fraction)
         ax.plot(
             [d / scale for d in curves.doses_h],
-            [ymin] * len(curves.doses_h),
+            [0.015] * len(curves.doses_h),
+            transform=ax.get_xaxis_transform(),
             linestyle="none",
-            marker="|",
-            markersize=10,
+            marker="^",
+            markersize=5,
             color="#000000",
+            clip_on=False,
             label="doses",
         )
     if curves.now_h is not None:

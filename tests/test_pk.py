@@ -500,3 +500,19 @@ def test_docstring_examples_run(module: str) -> None:
     mod = importlib.import_module(f"medguide.pk.{module}")
     result = doctest.testmod(mod)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_overdose_with_failing_kidneys_shows_what_dialysis_would_change() -> None:
+    from medguide.clinical.overdose import Ingested, check_overdose
+
+    drug = CATALOG.drug("baclofen")
+    assert drug is not None
+    ing = Ingested(drug="baclofen", amount=300, unit="mg", hours_ago=1.0, kidney_ml_min=10.0)
+    course = check_overdose(drug, ing).computed["course"]
+    without = course["above_window_until_h_after_ingestion"]["typical"]
+    with_hd = course["with_hemodialysis_now"]["above_window_until_h_after_ingestion"]["typical"]
+    assert with_hd < without
+    assert course["with_hemodialysis_now"]["session_h"] == [[1.0, 5.0]]
+    assert "S29" in course["with_hemodialysis_now"]["sources"]
+    normal = Ingested(drug="baclofen", amount=300, unit="mg", hours_ago=1.0, kidney_ml_min=90.0)
+    assert "with_hemodialysis_now" not in check_overdose(drug, normal).computed["course"]

@@ -235,6 +235,30 @@ def compute_expected_course(drug: Drug, amount_mg: float, ing: Ingested) -> dict
     if course.crcl_assumed and not ing.dialysis:
         out["note"] = "kidney function not given: normal kidneys assumed"
         text += "; normal kidneys assumed, with weak kidneys it lasts far longer"
+    weak = ing.dialysis or (ing.kidney_ml_min is not None and ing.kidney_ml_min < 30)
+    if weak and until.typical is not None and params.dialysis_clearance is not None:
+        # With failing kidneys, what one haemodialysis session starting now would change.
+        now = ing.hours_ago or 0.0
+        with_hd = compute_overdose_course(
+            params,
+            amount_mg,
+            hours_ago=ing.hours_ago,
+            crcl_ml_min=ing.kidney_ml_min,
+            on_dialysis=ing.dialysis,
+            dialysis_starts_h=(now,),
+            subjects=200,
+        )
+        hd_until = with_hd.above_window_until_h
+        out["with_hemodialysis_now"] = {
+            "session_h": [list(w) for w in with_hd.curves.dialysis_h],
+            "above_window_until_h_after_ingestion": hd_until.as_dict(),
+            "sources": list(with_hd.sources),
+        }
+        if hd_until.typical is not None:
+            text += (
+                f"; one haemodialysis session starting now would shorten that to about "
+                f"{hd_until.typical:.0f} h"
+            )
     out["summary"] = text + "."
     return out
 

@@ -427,6 +427,7 @@ def compute_overdose_course(
     hours_ago: float | None,
     crcl_ml_min: float | None,
     on_dialysis: bool = False,
+    dialysis_starts_h: Sequence[float] = (),
     subjects: int = 400,
     seed: int = 0,
     step_h: float = 0.5,
@@ -446,9 +447,28 @@ def compute_overdose_course(
     t = _grid(horizon, step_h)
     dose = single(amount_mg)
     pop = _population(params, subjects, seed)
-    lv = simulate_levels(t, dose.times_h, dose.amounts_mg, pop.cl * rf, pop.v, pop.ka)
+    sessions = _sessions(params, dialysis_starts_h, None)
+    lv = simulate_levels(
+        t,
+        dose.times_h,
+        dose.amounts_mg,
+        pop.cl * rf,
+        pop.v,
+        pop.ka,
+        dialysis_h=sessions,
+        k_dialysis=_k_dialysis(params, pop.v),
+    )
     lv *= NG_PER_ML
-    typ = simulate_levels(t, dose.times_h, dose.amounts_mg, params.cl * rf, params.v, params.ka)
+    typ = simulate_levels(
+        t,
+        dose.times_h,
+        dose.amounts_mg,
+        params.cl * rf,
+        params.v,
+        params.ka,
+        dialysis_h=sessions,
+        k_dialysis=_k_dialysis(params, params.v),
+    )
     typ *= NG_PER_ML
     low, high = _band(lv)
     i_peak = int(np.argmax(typ[0]))
@@ -465,6 +485,8 @@ def compute_overdose_course(
         j = int(np.clip(np.searchsorted(t, hours_ago), 0, t.size - 1))
         now = Spread(float(typ[0, j]), float(low[j]), float(high[j]))
     names = [*_CORE, "reference_plasma_high"]
+    if sessions:
+        names += ["hemodialysis_clearance", "bioavailability", "dialysis_session_hours"]
     return OverdoseCourse(
         drug=params.drug,
         amount_mg=float(amount_mg),
@@ -485,7 +507,7 @@ def compute_overdose_course(
             normal=None,
             window=window,
             doses_h=dose.times_h,
-            dialysis_h=(),
+            dialysis_h=sessions,
             title=f"{params.drug_name}: expected level after {amount_mg:g} mg at once",
             person_label=f"typical person, creatinine clearance {crcl:.0f} mL/min",
             since="it was swallowed",

@@ -28,7 +28,7 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 from scipy.integrate import solve_ivp  # noqa: E402
 
-from medguide.knowledge.catalog import load_catalog  # noqa: E402
+from medguide.knowledge.loader import load_catalog  # noqa: E402
 from medguide.pk.course import (  # noqa: E402
     compute_level_summary,
     compute_overdose_course,
@@ -142,7 +142,7 @@ def band_with_plot() -> tuple[float, float]:
     imports), then warm."""
     code = (
         "import time; t0 = time.perf_counter();"
-        "from medguide.knowledge.catalog import load_catalog;"
+        "from medguide.knowledge.loader import load_catalog;"
         "from medguide.pk.params import pk_parameters;"
         "from medguide.pk.course import compute_level_summary;"
         "from medguide.pk.schedule import regular;"

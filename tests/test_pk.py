@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
-from medguide.knowledge.catalog import load_catalog
+from medguide.knowledge.loader import load_catalog
 from medguide.pk import model
 from medguide.pk.course import (
     CAVEAT,

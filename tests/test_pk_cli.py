@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from medguide.cli import app, exitcodes
-from medguide.knowledge.catalog import load_catalog
+from medguide.knowledge.loader import load_catalog
 from medguide.pk.course import compute_level_summary, compute_overdose_course
 from medguide.pk.params import pk_parameters
 from medguide.pk.plot import render_plot, render_svg

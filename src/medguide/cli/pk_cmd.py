@@ -11,34 +11,19 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from medguide.cli import exitcodes
-from medguide.cli.common import catalog, fail, print_json
+from medguide.cli.common import catalog, fail, fail_service, print_json, validated
 
 if TYPE_CHECKING:
     from medguide.pk.course import PkSummary
-    from medguide.pk.schedule import Schedule
 
-_MASS_MG = {"mg": 1.0, "g": 1000.0, "mcg": 0.001}
 _EXTRA = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*h?\s*:\s*(\d+(?:\.\d+)?)\s*(?:mg)?\s*$")
 
 
-def _dose_mg(cat: Any, drug: Any, product: str | None, dose: float, unit: str) -> float:
-    if unit in _MASS_MG:
-        return dose * _MASS_MG[unit]
-    if unit == "mL":
-        chosen = drug.product(product) if product else None
-        conc = chosen.concentration if chosen is not None else None
-        if conc is None:
-            fail("a dose in mL needs a liquid product (e.g. --drug Ozobax or --product fleqsuvy)")
-        return float(dose * conc.per_ml * _MASS_MG[conc.amount_unit])
-    fail(f"unit {unit!r} is not one of mg, g, mcg, mL")
-
-
-def _clock(times: str | None, per_day: int) -> tuple[float, ...] | None:
+def _clock(times: str | None) -> tuple[float, ...] | None:
     if not times:
         return None
     out = []
@@ -47,8 +32,6 @@ def _clock(times: str | None, per_day: int) -> tuple[float, ...] | None:
         if not m:
             fail(f"time {t.strip()!r} is not HH:MM")
         out.append(int(m.group(1)) + int(m.group(2)) / 60.0)
-    if len(out) != per_day:
-        fail(f"{len(out)} times given for {per_day} doses a day")
     return tuple(out)
 
 
@@ -62,57 +45,6 @@ def _hours_list(text: str | None, what: str) -> tuple[float, ...]:
     if any(v < 0 for v in values):
         fail(f"{what} cannot be negative")
     return values
-
-
-def _schedule(
-    dose_mg: float,
-    per_day: int,
-    days: int,
-    clock: tuple[float, ...] | None,
-    missed: list[int],
-    extra: list[str],
-) -> Schedule:
-    from medguide.pk.schedule import add_dose, miss, regular
-
-    if not 1 <= days <= 90:
-        fail("--days must be between 1 and 90")
-    s = regular(dose_mg, per_day, days, clock)
-    for n in missed:
-        if not 1 <= n <= len(s.times_h):
-            fail(f"--missed {n}: the schedule has doses 1 to {len(s.times_h)}")
-        s = miss(s, n - 1)
-    for e in extra:
-        m = _EXTRA.match(e)
-        if not m:
-            fail(f"--extra {e!r} is not HOURS:MG such as '30:20'")
-        s = add_dose(s, float(m.group(1)), float(m.group(2)))
-    return s
-
-
-def _kidneys(
-    age: float | None,
-    weight: str | None,
-    sex: str | None,
-    creatinine: str | None,
-    crcl: float | None,
-    egfr: float | None,
-    dialysis: str | None,
-) -> tuple[float | None, bool, str]:
-    """(creatinine clearance or None for normal kidneys, on dialysis, how it was found)."""
-    from medguide.cli.plan_cmd import _patient
-
-    if age is not None and age < 18:
-        fail("the model uses adult figures; it is not computed under 18 years")
-    _, kidney = _patient(age, weight, sex, None, creatinine, crcl, egfr, dialysis)
-    on_dialysis = kidney.dialysis is not None
-    value = kidney.value_for("crcl")
-    if value is not None:
-        return value.value, on_dialysis, value.label()
-    if on_dialysis:
-        return None, True, "on dialysis, no creatinine clearance given"
-    if creatinine is not None:
-        fail("; ".join(kidney.missing) or "creatinine clearance could not be worked out")
-    return None, False, "not given: normal kidneys assumed"
 
 
 def _render(s: PkSummary, head: str, kidneys: str) -> None:
@@ -212,47 +144,41 @@ def pk(
     as_json: Annotated[bool, typer.Option("--json", help="The figures as JSON.")] = False,
 ) -> None:
     """Level over time, steady state and accumulation against normal kidneys (illustration)."""
-    from medguide.cli.plan_cmd import _resolve
+    from medguide import service
+    from medguide.cli.plan_cmd import _patient
 
-    if not 10 <= subjects <= 200_000:
-        fail("--subjects must be between 10 and 200000")
     if plot is not None and plot.suffix.lower() not in (".svg", ".png"):
         fail(f"--plot {plot}: the file name must end in .svg or .png")
-    sessions = _hours_list(dialysis_at, "--dialysis-at")
-    if sessions and dialysis not in (None, "hemodialysis"):
-        fail("--dialysis-at is for haemodialysis sessions")
-    if sessions and dialysis is None:
-        dialysis = "hemodialysis"
-    if dose <= 0:
-        fail("--dose must be positive")
-    value, on_dialysis, kidneys = _kidneys(age, weight, sex, creatinine, crcl, egfr, dialysis)
-    cat = catalog()
-    drug_obj, named_product, per_day, _ = _resolve(cat, drug, None, None, frequency)
-    assert per_day is not None
-    from medguide.pk.course import compute_level_summary
-    from medguide.pk.params import pk_parameters
-
-    params = pk_parameters(drug_obj)
-    if params is None:
-        fail(
-            f"the knowledge has no pharmacokinetic figures for {drug_obj.name}",
-            exitcodes.NOT_FOUND,
-        )
-    mg = _dose_mg(cat, drug_obj, product or named_product, dose, unit)
-    schedule = _schedule(mg, per_day, days, _clock(times, per_day), missed or [], extra or [])
+    extras = []
+    for e in extra or []:
+        m = _EXTRA.match(e)
+        if not m:
+            fail(f"--extra {e!r} is not HOURS:MG such as '30:20'")
+        extras.append((float(m.group(1)), float(m.group(2))))
+    query = validated(
+        service.PkQuery,
+        {
+            "drug": drug,
+            "dose": dose,
+            "unit": unit,
+            "frequency": frequency,
+            "days": days,
+            "times_h": _clock(times),
+            "product": product,
+            "missed": tuple(missed or ()),
+            "extra": tuple(extras),
+            "dialysis_at_h": _hours_list(dialysis_at, "--dialysis-at"),
+            "session_hours": session_hours,
+            "subjects": subjects,
+            "seed": seed,
+            "patient": _patient(age, weight, sex, None, creatinine, crcl, egfr, dialysis),
+        },
+    )
     try:
-        summary = compute_level_summary(
-            params,
-            schedule,
-            value,
-            on_dialysis=on_dialysis,
-            dialysis_starts_h=sessions,
-            dialysis_hours=session_hours,
-            subjects=subjects,
-            seed=seed,
-        )
-    except ValueError as exc:
-        fail(str(exc))
+        result = service.pk(catalog(), query)
+    except service.ServiceError as exc:
+        fail_service(exc)
+    summary = result.summary
     if plot is not None:
         from medguide.pk.plot import render_plot
 
@@ -263,25 +189,17 @@ def pk(
         except OSError as exc:
             fail(f"cannot write {plot}: {exc.strerror}")
     if as_json:
-        print_json(
-            {
-                "pk": summary.as_dict(),
-                "schedule": {
-                    "dose_mg": mg,
-                    "doses_per_day": per_day,
-                    "days": days,
-                    "doses": len(schedule.times_h),
-                },
-                "kidneys": kidneys,
-                "knowledge_version": cat.version,
-            }
-        )
+        print_json(result.as_dict())
         return
-    head = f"{drug_obj.name} {mg:g} mg × {per_day} a day ({mg * per_day:g} mg/day) for {days} days"
-    _render(summary, head, kidneys)
+    mg, per_day = result.dose_mg, result.doses_per_day
+    head = (
+        f"{summary.drug_name} {mg:g} mg × {per_day} a day ({mg * per_day:g} mg/day) "
+        f"for {result.days} days"
+    )
+    _render(summary, head, result.kidneys)
     if plot is not None:
         typer.echo(f"wrote {plot}")
-    typer.echo(f"knowledge {cat.version}")
+    typer.echo(f"knowledge {result.knowledge_version}")
 
 
 def register(app: typer.Typer) -> None:

@@ -16,155 +16,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 
+from medguide.clinical.amounts import (
+    DailyTotal,
+    Dose,
+    liquids,
+    route_of,
+)
 from medguide.clinical.context import Context
 from medguide.clinical.findings import CheckResult, Finding, NotChecked
 from medguide.clinical.model import Order
-from medguide.knowledge.models.drug import DoseRule, Drug, Product
-from medguide.units import convert_mass, is_mass
+from medguide.knowledge.models.drug import DoseRule, Drug
+from medguide.units import convert_mass, fmt_number, is_mass
 
 # ISMP's advice on liquid baclofen (prescribe in mg, show the concentration) is the source of
 # the concentration check; the unit check leans on the product's own units. [S8]
-LIQUID_FORMS = frozenset({"oral_solution", "oral_suspension"})
-NAIVE_FLAGS = {"baclofen_naive": "baclofen"}  # request field → drug it speaks of
-
-
-@dataclass(frozen=True)
-class Dose:
-    """The amount of one administration of an order, in the route's unit."""
-
-    order: Order
-    drug: Drug
-    route: str
-    amount: float | None  # in `unit`; None when it could not be worked out
-    unit: str  # "mg" or "mcg"
-    doses_per_day: float | None
-    why_unknown: str | None = None
-
-    @property
-    def daily(self) -> float | None:
-        if self.amount is None or self.doses_per_day is None:
-            return None
-        return self.amount * self.doses_per_day
-
-
-@dataclass(frozen=True)
-class DailyTotal:
-    """The daily amount of one ingredient by one route, across every order."""
-
-    drug_id: str
-    route: str
-    amount: float
-    unit: str
-    complete: bool
-    orders: tuple[int, ...]
-
-
-def _fmt(x: float) -> str:
-    """A number for people: 100000 → "100,000", 0.15 → "0.15"."""
-    return f"{x:,.0f}" if x == int(x) else f"{x:,.4g}"
-
-
-def route_of(order: Order, drug: Drug) -> str:
-    """The order's route, else the named product's, else oral (how most orders are written)."""
-    if order.route:
-        return order.route
-    product = drug.product(order.name.product_id) if order.name.product_id else None
-    return product.route if product else "oral"
-
-
-def route_unit(drug: Drug, route: str) -> str:
-    """The mass unit the knowledge doses this route in (mg for oral, mcg for intrathecal)."""
-    for rule in drug.dosing:
-        if rule.route == route:
-            for q in (rule.max_daily, rule.start, rule.max_single):
-                if q is not None and is_mass(q.unit):
-                    return q.unit
-    for product in drug.products:
-        if product.route == route:
-            if product.concentration is not None:
-                return product.concentration.amount_unit
-            if product.concentrations:
-                return product.concentrations[0].amount_unit
-            for s in product.strengths:
-                if is_mass(s.unit):
-                    return s.unit
-    return "mg"
-
-
-def _liquids(drug: Drug, route: str) -> tuple[Product, ...]:
-    return tuple(
-        p
-        for p in drug.products
-        if p.route == route and p.form in LIQUID_FORMS and p.concentration is not None
-    )
-
-
-def _amount(order: Order, drug: Drug, route: str, unit: str) -> tuple[float | None, str | None]:
-    """Amount per administration in `unit`, or None and the reason."""
-    if order.dose is None or order.unit is None:
-        return None, "the dose could not be read"
-    dose = (
-        order.dose / order.doses_per_day
-        if order.dose_is_daily and order.doses_per_day
-        else (order.dose)
-    )
-    if order.dose_is_daily and not order.doses_per_day:
-        return None, "a daily dose without the number of doses a day"
-    if is_mass(order.unit):
-        return convert_mass(dose, order.unit, unit), None
-    product = drug.product(order.name.product_id) if order.name.product_id else None
-    if order.unit == "mL":
-        if product is None or product.concentration is None:
-            return None, "a volume without a named product, so the concentration is unknown"
-        per_ml = convert_mass(product.concentration.per_ml, product.concentration.amount_unit, unit)
-        return dose * per_ml, None
-    if order.unit in ("tablet", "packet"):
-        strengths = product.strengths if product else ()
-        if len(strengths) != 1:
-            return None, f"a count of {order.unit}s without a single known strength"
-        s = strengths[0]
-        return dose * convert_mass(s.value, s.unit, unit), None
-    return None, f"the unit {order.unit!r} cannot be turned into an amount"
-
-
-def dose_of(ctx: Context, order: Order) -> Dose | None:
-    drug = ctx.catalog.drug(order.name.drug_id) if order.name.drug_id else None
-    if drug is None:
-        return None
-    route = route_of(order, drug)
-    unit = route_unit(drug, route)
-    amount, why = _amount(order, drug, route, unit)
-    per_day = order.doses_per_day
-    if per_day is None and order.bolus:
-        per_day = 1.0
-    return Dose(order, drug, route, amount, unit, per_day, why)
-
-
-def compute_doses(ctx: Context) -> tuple[Dose, ...]:
-    return tuple(d for d in (dose_of(ctx, o) for o in ctx.orders) if d is not None)
-
-
-def compute_daily_totals(ctx: Context) -> tuple[DailyTotal, ...]:
-    """Daily total per (ingredient, route), flagged incomplete when an order could not count."""
-    groups: dict[tuple[str, str], list[Dose]] = defaultdict(list)
-    for d in ctx.doses:
-        groups[(d.drug.id, d.route)].append(d)
-    totals = []
-    for (drug_id, route), doses in groups.items():
-        known = [d.daily for d in doses if d.daily is not None]
-        totals.append(
-            DailyTotal(
-                drug_id=drug_id,
-                route=route,
-                amount=sum(known),
-                unit=doses[0].unit,
-                complete=len(known) == len(doses),
-                orders=tuple(d.order.index for d in doses),
-            )
-        )
-    return tuple(totals)
 
 
 # --- orders -----------------------------------------------------------------------------
@@ -231,7 +97,8 @@ def _unit_mismatch(d: Dose) -> Finding | None:
         severity="critical",
         message=(
             f"{d.drug.name} by the {d.route} route is dosed in {d.unit}, but this order is in "
-            f"{written}: {_fmt(d.order.dose or 0)} {written} is {_fmt((d.order.dose or 0) * fold)} "
+            f"{written}: {fmt_number(d.order.dose or 0)} {written} is "
+            f"{fmt_number((d.order.dose or 0) * fold)} "
             f"{d.unit}, a {fold:g}-fold difference. Confirm the unit with the prescriber "
             "before any dose is given."
         ),
@@ -251,21 +118,21 @@ def _unit_mismatch(d: Dose) -> Finding | None:
 def _concentration(d: Dose) -> Finding | None:
     if d.order.unit != "mL":
         return None
-    liquids = _liquids(d.drug, d.route)
-    concentrations = sorted({p.concentration.per_ml for p in liquids if p.concentration})
+    options = liquids(d.drug, d.route)
+    concentrations = sorted({p.concentration.per_ml for p in options if p.concentration})
     if len(concentrations) < 2:
         return None
     vol = d.order.dose or 0
     readings = {
-        p.name: f"{_fmt(vol * p.concentration.per_ml)} {p.concentration.amount_unit}"
-        for p in liquids
+        p.name: f"{fmt_number(vol * p.concentration.per_ml)} {p.concentration.amount_unit}"
+        for p in options
         if p.concentration
     }
     named = d.amount is not None
     product = d.drug.product(d.order.name.product_id) if d.order.name.product_id else None
-    sources = tuple(dict.fromkeys(s for p in liquids for s in p.sources))
+    sources = tuple(dict.fromkeys(s for p in options for s in p.sources))
     what = (
-        f"as {product.name} ({product.concentration}) it is {_fmt(d.amount or 0)} {d.unit}"
+        f"as {product.name} ({product.concentration}) it is {fmt_number(d.amount or 0)} {d.unit}"
         if named and product and product.concentration
         else "the product is not named"
     )
@@ -274,7 +141,7 @@ def _concentration(d: Dose) -> Finding | None:
         severity="moderate" if named else "high",
         message=(
             f"A {d.drug.name} liquid dose written in mL depends on the concentration: "
-            f"{_fmt(vol)} mL is "
+            f"{fmt_number(vol)} mL is "
             + ", ".join(f"{v} as {k}" for k, v in readings.items())
             + f". Here {what}. Prescribe liquid doses in {d.unit} and state the concentration."
         ),
@@ -300,7 +167,7 @@ def _limit_findings(d: Dose, rule: DoseRule) -> Iterable[Finding]:
             code="max_single_dose_exceeded",
             severity="high",
             message=(
-                f"One dose of {_fmt(d.amount)} {d.unit} {d.drug.name} is above the largest "
+                f"One dose of {fmt_number(d.amount)} {d.unit} {d.drug.name} is above the largest "
                 f"single dose of {rule.max_single}."
             ),
             drugs=(d.drug.id,),
@@ -323,8 +190,8 @@ def _limit_findings(d: Dose, rule: DoseRule) -> Iterable[Finding]:
             code="max_doses_per_day_exceeded",
             severity="moderate",
             message=(
-                f"{d.drug.name} is ordered {_fmt(d.doses_per_day)} times a day; the rule allows "
-                f"at most {rule.max_doses_per_day}."
+                f"{d.drug.name} is ordered {fmt_number(d.doses_per_day)} times a day; the rule "
+                f"allows at most {rule.max_doses_per_day}."
             ),
             drugs=(d.drug.id,),
             details={
@@ -347,8 +214,8 @@ def _daily_findings(ctx: Context, total: DailyTotal, rule: DoseRule) -> Iterable
             code="max_daily_dose_exceeded",
             severity="critical" if total.amount >= 2 * limit else "high",
             message=(
-                f"The {total.route} {drug.name} ordered adds up to {_fmt(total.amount)} "
-                f"{total.unit} a day, above the maximum of {_fmt(limit)} {total.unit} a day."
+                f"The {total.route} {drug.name} ordered adds up to {fmt_number(total.amount)} "
+                f"{total.unit} a day, above the maximum of {fmt_number(limit)} {total.unit} a day."
             ),
             drugs=(drug.id,),
             details={
@@ -370,8 +237,8 @@ def _daily_findings(ctx: Context, total: DailyTotal, rule: DoseRule) -> Iterable
                 code="dose_below_usual",
                 severity="info",
                 message=(
-                    f"{_fmt(total.amount)} {total.unit} a day of {drug.name} is below the usual "
-                    f"range ({rule.usual_daily[0]}–{rule.usual_daily[1]} a day). That can be "
+                    f"{fmt_number(total.amount)} {total.unit} a day of {drug.name} is below the "
+                    f"usual range ({rule.usual_daily[0]}–{rule.usual_daily[1]} a day). That can be "
                     "right (kidney function, age, tolerance); it is shown for information."
                 ),
                 drugs=(drug.id,),
@@ -381,8 +248,7 @@ def _daily_findings(ctx: Context, total: DailyTotal, rule: DoseRule) -> Iterable
 
 
 def _is_new(ctx: Context, total: DailyTotal) -> bool:
-    naive = {drug for flag, drug in NAIVE_FLAGS.items() if getattr(ctx.request.patient, flag)}
-    return total.drug_id in naive or all(ctx.orders[i].new for i in total.orders)
+    return ctx.starting(total.drug_id, total.orders)
 
 
 def _titration(ctx: Context, total: DailyTotal, rule: DoseRule) -> Finding | None:
@@ -397,9 +263,9 @@ def _titration(ctx: Context, total: DailyTotal, rule: DoseRule) -> Finding | Non
         code="titration_too_fast",
         severity="moderate",
         message=(
-            f"{drug.name} is being started at {_fmt(total.amount)} {total.unit} a day; the "
+            f"{drug.name} is being started at {fmt_number(total.amount)} {total.unit} a day; the "
             f"schedule starts at {first.dose} {first.doses_per_day} times a day "
-            f"({_fmt(first_daily)} {total.unit} a day) and rises step by step."
+            f"({fmt_number(first_daily)} {total.unit} a day) and rises step by step."
         ),
         drugs=(drug.id,),
         details={
@@ -478,8 +344,8 @@ def check_doses(ctx: Context) -> CheckResult:
                 NotChecked(
                     "maximum daily dose",
                     f"the daily total of {total.route} {total.drug_id} is incomplete "
-                    f"({_fmt(total.amount)} {total.unit} counted); the orders above could not all "
-                    "be counted",
+                    f"({fmt_number(total.amount)} {total.unit} counted); the orders above could "
+                    "not all be counted",
                     (total.drug_id,),
                 )
             )

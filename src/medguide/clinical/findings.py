@@ -8,93 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-Severity = Literal["info", "low", "moderate", "high", "critical"]
-SEVERITY_RANK: Mapping[str, int] = {"info": 0, "low": 1, "moderate": 2, "high": 3, "critical": 4}
-
-TriageLevel = Literal["self_care", "routine", "urgent", "emergency"]
-TRIAGE_RANK: Mapping[str, int] = {"self_care": 0, "routine": 1, "urgent": 2, "emergency": 3}
-
-FINDING_CODES: frozenset[str] = frozenset(
-    {
-        "max_daily_dose_exceeded",
-        "max_single_dose_exceeded",
-        "max_doses_per_day_exceeded",
-        "titration_too_fast",
-        "dose_below_usual",
-        "renal_dose_adjustment",
-        "renal_avoid",
-        "renal_function_unknown",
-        "beers_kidney_avoid",
-        "geriatric_dose_caution",
-        "pediatric_label_not_established",
-        "pediatric_age_below_label",
-        "pediatric_max_exceeded",
-        "unit_mismatch",
-        "concentration_confusion",
-        "error_prone_abbreviation",
-        "ambiguous_order",
-        "unknown_drug",
-        "duplicate_ingredient",
-        "duplicate_therapy",
-        "interaction",
-        "cns_depressant_burden",
-        "hypotension_burden",
-        "withdrawal_risk",
-        "suspected_withdrawal",
-        "suspected_toxicity",
-        "overdose",
-        "pregnancy_caution",
-        "neonatal_withdrawal_risk",
-        "lactation_info",
-        "fetal_toxicity",
-        "condition_caution",
-        "contraindicated_condition",
-        "not_indicated",
-        "hepatic_caution",
-        "encephalopathy_risk",
-        "expected_side_effect",
-    }
+from medguide.codes import (
+    ADVICE_CODES,
+    FINDING_CODES,
+    SEVERITY_RANK,
+    TRIAGE_RANK,
+    Severity,
+    TriageLevel,
 )
-
-ADVICE_CODES: frozenset[str] = frozenset(
-    {
-        "take_missed_dose_now",
-        "skip_missed_dose",
-        "do_not_double",
-        "do_not_take_all_missed_doses",
-        "contact_prescriber",
-        "call_emergency_services",
-        "call_poison_center",
-        "gradual_taper",
-        "do_not_stop_abruptly",
-        "avoid_driving_until_known",
-        "avoid_alcohol",
-        "not_covered_refer",
-        "consider_activated_charcoal",
-        "consider_hemodialysis",
-        "monitor_mental_status",
-        "reduce_dose",
-    }
-)
-
-# Severity of a finding → CDS Hooks card indicator and FHIR DetectedIssue.severity.
-# One table, used by every integration (DESIGN.md: "by one documented table").
-SEVERITY_TO_CDS: Mapping[str, str] = {
-    "info": "info",
-    "low": "info",
-    "moderate": "warning",
-    "high": "critical",
-    "critical": "critical",
-}
-SEVERITY_TO_FHIR: Mapping[str, str] = {
-    "info": "low",
-    "low": "low",
-    "moderate": "moderate",
-    "high": "high",
-    "critical": "high",
-}
 
 
 @dataclass(frozen=True)
@@ -168,3 +91,18 @@ def drop_superseded(findings: Iterable[Finding]) -> tuple[Finding, ...]:
 def sort_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     """Most severe first; stable within a severity."""
     return tuple(sorted(findings, key=lambda f: -SEVERITY_RANK[f.severity]))
+
+
+__all__ = [
+    "ADVICE_CODES",
+    "FINDING_CODES",
+    "SEVERITY_RANK",
+    "TRIAGE_RANK",
+    "CheckResult",
+    "Finding",
+    "NotChecked",
+    "Severity",
+    "TriageLevel",
+    "drop_superseded",
+    "sort_findings",
+]

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from medguide.clinical.amounts import LIQUID_FORMS
 from medguide.clinical.findings import TRIAGE_RANK, Finding, NotChecked
 from medguide.knowledge.models.base import Concentration, Quantity
 from medguide.knowledge.models.drug import Drug, Overdose, OverdoseThreshold
@@ -36,7 +37,6 @@ _SOLID_FORMS = {
     "tablet": ("tablet", "orally_disintegrating_tablet", "capsule"),
     "packet": ("oral_granules",),
 }
-_LIQUID_FORMS = ("oral_solution", "oral_suspension")
 
 LEVEL_SEVERITY = {
     "self_care": "low",
@@ -147,7 +147,7 @@ def compute_amount_mg(drug: Drug, ing: Ingested, route: str) -> tuple[float | No
                     f"cannot read the concentration {ing.concentration!r}; write e.g. '5 mg/mL'"
                 ) from None
             return ml * convert_mass(conc.per_ml, conc.amount_unit, "mg"), assumptions
-        forms = ("intrathecal_injection",) if route == "intrathecal" else _LIQUID_FORMS
+        forms = ("intrathecal_injection",) if route == "intrathecal" else tuple(LIQUID_FORMS)
         concs = [
             c
             for p in drug.products

@@ -31,13 +31,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
+from medguide.clinical.amounts import LIQUID_FORMS, route_unit
 from medguide.clinical.kidney import KidneyFunction, renal_decision
 from medguide.knowledge.models.base import Quantity
 from medguide.knowledge.models.drug import DoseRule, Drug, Product
-from medguide.units import MASS_IN_MG
+from medguide.units import mass_in_unit
 
 PlanKind = Literal["titration", "taper"]
-LIQUID_FORMS = frozenset({"oral_solution", "oral_suspension"})
 LIQUID_STEP_ML = 0.5  # smallest volume step measured with an oral syringe (judgment)
 _EPS = 1e-9
 
@@ -192,23 +192,8 @@ def with_level(
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _mass(value: float, unit: str, to: str) -> float | None:
-    src = unit.split("/")[0]
-    if src == to:
-        return value
-    if src in MASS_IN_MG and to in MASS_IN_MG:
-        return value * MASS_IN_MG[src] / MASS_IN_MG[to]
-    return None
-
-
 def _q(q: Quantity | None, unit: str) -> float | None:
-    return None if q is None else _mass(q.value, q.unit, unit)
-
-
-def _route_unit(drug: Drug, route: str) -> str:
-    from medguide.clinical.doses import route_unit
-
-    return route_unit(drug, route)
+    return None if q is None else mass_in_unit(q.value, q.unit, unit)
 
 
 def _choose_product(drug: Drug, route: str, product_id: str | None) -> Product | None:
@@ -231,7 +216,7 @@ def _increment(product: Product | None, unit: str) -> float:
     if product is None:
         return 1.0
     if product.form in LIQUID_FORMS and product.concentration is not None:
-        per_ml = _mass(product.concentration.per_ml, product.concentration.amount_unit, unit)
+        per_ml = mass_in_unit(product.concentration.per_ml, product.concentration.amount_unit, unit)
         if per_ml is not None:
             return per_ml * LIQUID_STEP_ML
     strengths = [v for v in (_q(s, unit) for s in product.strengths) if v]
@@ -274,7 +259,7 @@ def _units(x: float, inc: float) -> int:
 def _volume(product: Product | None, dose: float, unit: str) -> float | None:
     if product is None or product.form not in LIQUID_FORMS or product.concentration is None:
         return None
-    per_ml = _mass(product.concentration.per_ml, product.concentration.amount_unit, unit)
+    per_ml = mass_in_unit(product.concentration.per_ml, product.concentration.amount_unit, unit)
     return None if not per_ml else round(dose / per_ml, 2)
 
 
@@ -444,7 +429,7 @@ def plan_titration(
     it down, never speed it up. Kidney and age limits cap it; it never passes a maximum.
     """
     _refuse_route(drug, route)
-    unit = _route_unit(drug, route)
+    unit = route_unit(drug, route)
     rule = _rule_for(drug, route, age_years)
     if rule is None:
         raise PlanError(
@@ -729,7 +714,7 @@ def plan_taper(
     if taper is None:
         raise PlanError(f"the knowledge has no taper rule for {drug.name}; ask the prescriber")
     _refuse_route(drug, route)
-    unit = _route_unit(drug, route)
+    unit = route_unit(drug, route)
     chosen = _choose_product(drug, route, product)
     if doses_per_day < 1 or doses_per_day > 12:
         raise PlanError("doses a day must be between 1 and 12")
@@ -738,11 +723,11 @@ def plan_taper(
         conc = chosen.concentration if chosen else None
         if conc is None:
             raise PlanError("a dose in mL needs a liquid product (its concentration)")
-        per_ml = _mass(conc.per_ml, conc.amount_unit, unit)
+        per_ml = mass_in_unit(conc.per_ml, conc.amount_unit, unit)
         assert per_ml is not None
         amount = dose * per_ml
     else:
-        converted = _mass(dose, given, unit)
+        converted = mass_in_unit(dose, given, unit)
         if converted is None:
             raise PlanError(f"a dose in {given!r} cannot be turned into {unit}")
         amount = converted

@@ -16,13 +16,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from medguide.clinical.amounts import route_of
 from medguide.clinical.conditions import ResolvedCondition, resolve_condition
 from medguide.clinical.context import Context
 from medguide.clinical.findings import SEVERITY_RANK, CheckResult, Finding, NotChecked, Severity
-from medguide.clinical.kidney import KidneyFunction, compute_kidney_function, dialysis_label
+from medguide.clinical.kidney import KidneyFunction, dialysis_label
 from medguide.knowledge.models.base import Quantity
 from medguide.knowledge.models.drug import AgeRule, Drug, ReproductionNote
-from medguide.units import MASS_IN_MG
+from medguide.units import fmt_number, mass_in_unit
 
 # Ages at which a pregnancy or breastfeeding question is worth asking when it is unanswered.
 CHILDBEARING_AGE = (12.0, 55.0)
@@ -36,29 +37,17 @@ class _Total:
     starting: bool
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.3g}"
-
-
-def _in_unit(q: Quantity, unit: str) -> float | None:
+def _rule_q(q: Quantity, unit: str) -> float | None:
     """A rule's quantity in the total's unit (mg/kg compares as mg), or None if unrelated."""
-    src = q.unit.split("/")[0]
-    if src == unit:
-        return q.value
-    if src in MASS_IN_MG and unit in MASS_IN_MG:
-        return q.value * MASS_IN_MG[src] / MASS_IN_MG[unit]
-    return None
+    return mass_in_unit(q.value, q.unit, unit)
 
 
 def _totals(ctx: Context, drug: Drug) -> list[_Total]:
-    from medguide.clinical.doses import NAIVE_FLAGS
-
-    naive = {d for flag, d in NAIVE_FLAGS.items() if getattr(ctx.request.patient, flag, None)}
     out = []
     for t in ctx.daily_totals:
         if t.drug_id != drug.id:
             continue
-        starting = drug.id in naive or (bool(t.orders) and all(ctx.orders[i].new for i in t.orders))
+        starting = ctx.starting(drug.id, t.orders)
         out.append(_Total(t.route, t.amount if t.complete else None, t.unit, starting))
     return out
 
@@ -131,22 +120,24 @@ def _age_rule(
         details["daily"] = {"amount": daily, "unit": total.unit}
     if rule.daily_dose_at_or_above is not None:
         assert daily is not None
-        threshold = _in_unit(rule.daily_dose_at_or_above, total.unit)
+        threshold = _rule_q(rule.daily_dose_at_or_above, total.unit)
         if threshold is None or daily < threshold:
             return
         details["threshold_daily"] = {"amount": threshold, "unit": total.unit}
-        why.append(f"{_fmt(daily)} {total.unit} a day")
+        why.append(f"{fmt_number(daily)} {total.unit} a day")
     exceeded: list[str] = []
     if rule.max_daily is not None:
         assert daily is not None
-        cap = _in_unit(rule.max_daily, total.unit)
+        cap = _rule_q(rule.max_daily, total.unit)
         if cap is not None:
             details["max_daily"] = {"amount": cap, "unit": total.unit}
             if daily > cap:
-                exceeded.append(f"{_fmt(daily)} {total.unit} a day is above {_fmt(cap)}")
+                exceeded.append(
+                    f"{fmt_number(daily)} {total.unit} a day is above {fmt_number(cap)}"
+                )
     if rule.max_daily_per_kg is not None:
         assert daily is not None
-        cap = _in_unit(rule.max_daily_per_kg, total.unit)
+        cap = _rule_q(rule.max_daily_per_kg, total.unit)
         if patient.weight_kg is None:
             acc.skip(
                 rule.code,
@@ -163,7 +154,7 @@ def _age_rule(
             }
             details["max_daily_per_kg"] = {"amount": cap, "unit": f"{total.unit}/kg/day"}
             if per_kg > cap:
-                exceeded.append(f"{per_kg:.2f} {total.unit}/kg/day is above {_fmt(cap)}")
+                exceeded.append(f"{per_kg:.2f} {total.unit}/kg/day is above {fmt_number(cap)}")
     if (rule.max_daily is not None or rule.max_daily_per_kg is not None) and not exceeded:
         return
     if exceeded:
@@ -178,7 +169,7 @@ def _age_rule(
         Finding(
             code=rule.code,
             severity=rule.severity,
-            message=f"{drug.name}, age {_fmt(age)}"
+            message=f"{drug.name}, age {fmt_number(age)}"
             + (f" ({reason})" if reason else "")
             + f": {rule.text}",
             drugs=(drug.id,),
@@ -359,14 +350,9 @@ def _conditions(acc: _Acc, drug: Drug, routes: set[str], resolved: list[Resolved
 
 def check_populations(ctx: Context) -> CheckResult:
     """Older adults, children, pregnancy and breastfeeding, and conditions."""
-    from medguide.clinical.doses import route_of
-
     acc = _Acc()
     patient = ctx.request.patient
-    try:
-        kidney = compute_kidney_function(patient)
-    except ValueError:
-        kidney = KidneyFunction(missing=("kidney values out of range",))
+    kidney = ctx.patient.kidney
 
     resolved: list[ResolvedCondition] = []
     computed_conditions: list[dict[str, Any]] = []

@@ -126,7 +126,7 @@ def compute_steady_state(
 ) -> SteadyState:
     """Steady state of `dose_mg` taken `doses_per_day` times a day, evenly spaced.
 
-    >>> from medguide.knowledge.catalog import load_catalog
+    >>> from medguide.knowledge.loader import load_catalog
     >>> from medguide.pk.params import pk_parameters
     >>> p = pk_parameters(load_catalog().drug("baclofen"))
     >>> s = compute_steady_state(p, 20.0, 3, 25.0)

@@ -23,7 +23,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from medguide.clinical.findings import ADVICE_CODES
+from medguide.codes import ADVICE_CODES
 from medguide.knowledge.models.base import Code, Model, Route, SourceId
 
 InteractionSeverity = Literal["minor", "moderate", "major", "contraindicated"]

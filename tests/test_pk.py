@@ -516,3 +516,61 @@ def test_overdose_with_failing_kidneys_shows_what_dialysis_would_change() -> Non
     assert "S29" in course["with_hemodialysis_now"]["sources"]
     normal = Ingested(drug="baclofen", amount=300, unit="mg", hours_ago=1.0, kidney_ml_min=90.0)
     assert "with_hemodialysis_now" not in check_overdose(drug, normal).computed["course"]
+
+
+# --- the service job every door calls ---------------------------------------------------------
+
+
+def test_service_pk_job() -> None:
+    from medguide import service
+
+    q = service.PkQuery(dose=20, frequency="TID", patient={"crcl_ml_min": 25})  # type: ignore[arg-type]
+    result = service.pk(CATALOG, q)
+    d = result.as_dict()
+    assert d["pk"]["fold_vs_normal_kidneys"] == pytest.approx(2.11, abs=0.01)
+    assert d["schedule"] == {"dose_mg": 20, "doses_per_day": 3, "days": 7, "doses": 21}
+    assert d["knowledge_version"] == CATALOG.version
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "kind"),
+    [
+        ({"dose": 20, "frequency": "tid", "patient": {"age_years": 10}}, "patient", "bad_input"),
+        ({"dose": 20, "frequency": "whenever"}, "frequency", "bad_input"),
+        ({"dose": 20, "frequency": "tid", "unit": "mL"}, "unit", "bad_input"),
+        ({"dose": 20, "frequency": "tid", "missed": [99]}, "missed", "bad_input"),
+        ({"dose": 20, "frequency": "tid", "times_h": [8, 14]}, "times_h", "bad_input"),
+        (
+            {
+                "dose": 20,
+                "frequency": "tid",
+                "dialysis_at_h": [50],
+                "patient": {"dialysis": "peritoneal"},
+            },
+            "dialysis_at_h",
+            "bad_input",
+        ),
+        ({"drug": "acetaminophen", "dose": 500, "frequency": "qid"}, None, "not_found"),
+    ],
+)
+def test_service_pk_refuses_what_it_cannot_compute(
+    query: dict[str, object], field: str | None, kind: str
+) -> None:
+    from medguide import service
+
+    with pytest.raises(service.ServiceError) as info:
+        service.pk(CATALOG, service.PkQuery.model_validate(query))
+    assert info.value.field == field and info.value.kind == kind
+
+
+def test_service_plans_carry_the_level() -> None:
+    from datetime import date
+
+    from medguide import service
+
+    q = service.PlanQuery(
+        drug="baclofen", start=date(2026, 12, 1), dose=20, frequency="TID",
+        patient={"crcl_ml_min": 30},  # type: ignore[arg-type]
+    )  # fmt: skip
+    level = service.plan_taper(CATALOG, q).as_dict()["plan"]["level"]
+    assert level["crcl_ml_min"] == 30.0 and level["steps"]

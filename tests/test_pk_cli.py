@@ -148,3 +148,26 @@ def test_plan_taper_shows_the_level() -> None:
     code, out, _ = run("plan", "taper", "--drug", "baclofen", "--dose", "20", "--frequency",
                        "TID", "--start", "2026-12-01", "--json")  # fmt: skip
     assert json.loads(out)["plan"]["level"]["steps"]
+
+
+def test_assess_shows_the_level_in_plain_words(tmp_path: Path) -> None:
+    case = tmp_path / "case.json"
+    case.write_text(
+        json.dumps(
+            {
+                "patient": {
+                    "age_years": 74,
+                    "weight_kg": 70,
+                    "sex": "female",
+                    "serum_creatinine_mg_dl": 1.6,
+                },
+                "medications": [{"text": "baclofen 10 mg tid"}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    code, out, _ = run("assess", str(case))
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "level baclofen: steady state about" in flat and "not a prediction" in flat
+    assert "'steady_state'" not in out  # not dumped as a raw dict

@@ -128,8 +128,17 @@ def render_assessment(data: dict[str, Any], cat: Catalog, console: Console | Non
             f"  {row['drug']} {row['route']}: [bold]{row['amount']:g} {row['unit']}[/bold]"
             f" [dim](weight {row['weight_kg']:g} kg)[/dim]"
         )
+    for drug_id, lv in (computed.get("pk") or {}).items():  # issue 18
+        ss = lv["steady_state"]
+        console.print(
+            f"  level {drug_id}: steady state about [bold]{ss['average']:.0f} ng/mL[/bold] "
+            f"(9 in 10 people {ss['average_band_low']:.0f}-{ss['average_band_high']:.0f}), "
+            f"{lv['fold_vs_normal_kidneys']:.1f} × normal kidneys, half-life "
+            f"{lv['half_life_h']:.1f} h [dim](an illustration, not a prediction; "
+            f"{escape(', '.join(lv['sources']))})[/dim]"
+        )
     for key, value in computed.items():
-        if key not in ("resolved", "daily_totals", "kidney", "dose_per_kg"):
+        if key not in ("resolved", "daily_totals", "kidney", "dose_per_kg", "pk"):
             console.print(f"  {key}: {escape(str(value))}")
     if data["not_checked"]:
         console.print("\n[bold]Not checked[/bold]")

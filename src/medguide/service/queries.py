@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, model_validator
 
-from medguide.clinical.kidney_function import KidneyFunction
-from medguide.clinical.plans import Plan
 from medguide.clinical.request import Patient, Strict
 
-if TYPE_CHECKING:  # numpy stays out of the service's import
+if TYPE_CHECKING:  # an assessment never needs the planner, nor numpy, loaded
+    from medguide.clinical.kidney_function import KidneyFunction
+    from medguide.clinical.plans import Plan
     from medguide.pk.course import PkSummary
 
 Route = Literal["oral", "intrathecal"]

@@ -230,6 +230,7 @@ def check_kidney(ctx: Context) -> CheckResult:
     kidney = ctx.patient.kidney
     findings: list[Finding] = []
     not_checked: list[NotChecked] = []
+    pk: dict[str, Any] = {}  # issue 18: level figures for reduced kidneys
     totals = ctx.daily_totals
     drug_ids = tuple(dict.fromkeys(o.name.drug_id for o in ctx.orders if o.name.drug_id))
     for drug_id in drug_ids:
@@ -286,8 +287,52 @@ def check_kidney(ctx: Context) -> CheckResult:
             finding = _renal_finding(drug, decision, daily, total.unit, total.route, reference)
             if finding is not None:
                 findings.append(finding)
+        # --- issue 18 (pharmacokinetics): the steady-state level against normal kidneys ---
+        if decision.band.action != "none":
+            level = _pk_figures(ctx, drug, kidney)
+            if level is not None:
+                pk[drug.id] = level
+    computed: dict[str, Any] = {"kidney": kidney.as_dict()}
+    if pk:
+        computed["pk"] = pk
     return CheckResult(
         findings=tuple(findings),
         not_checked=tuple(not_checked),
-        computed={"kidney": kidney.as_dict()},
+        computed=computed,
     )
+
+
+def _pk_figures(ctx: Context, drug: Drug, kidney: KidneyFunction) -> dict[str, Any] | None:
+    """Issue 18: the closed-form steady state of the drug's oral orders at this kidney
+    function (`medguide.pk.steady`, standard library only), or None when the knowledge has
+    no model figures or the orders give no dose and frequency. An illustration, never a
+    prediction for the person; the figures say so."""
+    from medguide.pk.params import pk_parameters
+    from medguide.pk.steady import compute_steady_state
+
+    params = pk_parameters(drug)
+    doses = [
+        d
+        for d in ctx.doses
+        if d.drug.id == drug.id
+        and d.route == "oral"
+        and d.unit == "mg"
+        and d.amount
+        and d.doses_per_day
+        and not d.order.prn
+    ]
+    if params is None or not doses:
+        return None
+    daily = sum(d.amount * d.doses_per_day for d in doses if d.amount and d.doses_per_day)
+    per_day = max(d.doses_per_day or 0.0 for d in doses)
+    value = kidney.value_for("crcl")
+    figures = compute_steady_state(
+        params,
+        daily / per_day,
+        per_day,
+        value.value if value is not None else None,
+        on_dialysis=kidney.dialysis is not None,
+    ).as_dict()
+    if len(doses) > 1:
+        figures["assumption"] = "several orders: their daily total taken in even doses"
+    return figures

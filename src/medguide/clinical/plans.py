@@ -147,6 +147,7 @@ class Plan:
     product_name: str | None = None
     concentration: str | None = None
     inputs: Mapping[str, Any] = field(default_factory=dict)
+    level: Mapping[str, Any] | None = None  # issue 18: the level across the plan (with_level)
 
     @property
     def end(self) -> date:
@@ -167,7 +168,26 @@ class Plan:
             "warnings": [w.as_dict() for w in self.warnings],
             "sources": list(self.sources),
             "inputs": dict(self.inputs),
+            **({"level": dict(self.level)} if self.level is not None else {}),
         }
+
+
+def with_level(
+    plan: Plan, drug: Drug, crcl_ml_min: float | None, on_dialysis: bool = False
+) -> Plan:
+    """Issue 18: the plan with how the level moves across its steps (`medguide.pk.course`;
+    an illustration, never a prediction), for oral plans in mg of a drug with model figures;
+    otherwise the plan unchanged. numpy is imported only here."""
+    from medguide.pk.params import pk_parameters
+
+    params = pk_parameters(drug)
+    if params is None or plan.route != "oral" or plan.unit != "mg" or not plan.steps:
+        return plan
+    from medguide.pk.course import compute_plan_level
+
+    steps = [(s.days, s.dose, s.doses_per_day) for s in plan.steps]
+    level = compute_plan_level(params, steps, crcl_ml_min, on_dialysis=on_dialysis)
+    return replace(plan, level=level.as_dict())
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -441,8 +441,54 @@ def test_ndfrt_maps_drugbank_ids_onto_catalog_ids(kb: Catalog) -> None:
 
 
 def test_index_is_built_once_per_catalog(kb: Catalog) -> None:
-    assert interaction_index(kb) is interaction_index(kb)
+    assert interaction_index(kb) is interaction_index(kb) is kb.index
     assert build_index(kb) is not interaction_index(kb)
+
+
+def test_index_is_frozen_and_built_at_load(kb: Catalog) -> None:
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        kb.index.rules = ()  # type: ignore[misc]
+    assert not hasattr(kb.index, "memo") and not hasattr(kb.index, "results")
+
+
+def test_screen_does_not_read_files(kb: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the NDF-RT table was read when the catalog loaded; a screen opens nothing
+    import builtins
+    import io
+
+    def refuse(*_a: object, **_k: object) -> None:
+        raise AssertionError("the screen opened a file")
+
+    monkeypatch.setattr(builtins, "open", refuse)
+    monkeypatch.setattr(io, "open", refuse)
+    monkeypatch.setattr(Path, "open", refuse)
+    assert screen(kb, items("tizanidine", "ciprofloxacin")).findings
+
+
+def test_pair_memo_stays_bounded_over_many_new_lists(tmp_path: Path) -> None:
+    import random
+
+    from medguide.knowledge.interaction_index import PairMemo
+
+    cat = load_catalog_from(write_fixture_kb(tmp_path))
+    object.__setattr__(cat, "pair_memo", PairMemo(limit=500))
+    pool = [*FIXTURE_DRUGS, "warfarin", "acyclovir", "rifampicin", "clarithromycin"]
+    rng = random.Random(9)
+    first = None
+    for i in range(3000):
+        names = rng.sample(pool, 8)
+        routes = {n: rng.choice(["oral", "intrathecal", "intravenous"]) for n in names}
+        result = screen(cat, items(*names, routes=routes))
+        if i == 0:
+            first = (names, routes, result.findings)
+        assert len(cat.pair_memo) <= 500
+    assert len(cat.pair_memo) == 500
+    # a memo hit and a fresh computation give the same findings
+    assert first is not None
+    cat.pair_memo.clear()
+    assert screen(cat, items(*first[0], routes=first[1])).findings == first[2]
 
 
 # --- limits and assess ------------------------------------------------------------------------

@@ -45,7 +45,7 @@ def _parse_routes(values: list[str]) -> dict[str, str]:
 
 def run_screen(names: list[str], routes: dict[str, str]) -> dict[str, Any]:
     """Resolve `names`, screen what resolved, and return the JSON-ready report."""
-    from medguide.clinical.findings import Finding
+    from medguide.clinical.findings import Finding, unknown_drug_finding
     from medguide.clinical.interactions import ScreenItem, TooManyItems, screen
     from medguide.knowledge.names import resolve_name
 
@@ -56,19 +56,7 @@ def run_screen(names: list[str], routes: dict[str, str]) -> dict[str, Any]:
     for name in names:
         r = resolve_name(cat, name)
         if not r.known:
-            unknown.append(
-                Finding(
-                    code="unknown_drug",
-                    severity="moderate",
-                    message=(
-                        f"{name!r} was not recognised as a medicine or substance, so it was not "
-                        "screened. Check the spelling or ask a pharmacist."
-                    ),
-                    drugs=(name,),
-                    details={"query": name},
-                    advice=("not_covered_refer",),
-                )
-            )
+            unknown.append(unknown_drug_finding(name, {"query": name}))
             continue
         route = routes.get(name.strip().lower()) or routes.get((r.drug_id or "").lower())
         items.append(ScreenItem.from_resolved(r, route))

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from medguide.clinical.context import Context
-from medguide.clinical.findings import CheckResult, Finding, NotChecked
+from medguide.clinical.findings import CheckResult, Finding, NotChecked, unknown_drug_finding
 from medguide.clinical.model import Order
 from medguide.knowledge.models.drug import DoseRule, Drug, Product
 from medguide.units import convert_mass, is_mass
@@ -176,19 +176,7 @@ def check_orders(ctx: Context) -> CheckResult:
     for o in ctx.orders:
         findings.extend(o.issues)
         if not o.name.known:
-            findings.append(
-                Finding(
-                    code="unknown_drug",
-                    severity="high",
-                    message=(
-                        f"'{o.name.query}' is not a medicine medguide recognises; nothing "
-                        "about it was checked. Check the spelling or ask a pharmacist."
-                    ),
-                    drugs=(o.name.query,),
-                    details={"order": o.index, "text": o.text},
-                    advice=("contact_prescriber",),
-                )
-            )
+            findings.append(unknown_drug_finding(o.name.query, {"order": o.index, "text": o.text}))
         elif not o.name.covered:
             not_checked.append(
                 NotChecked(

@@ -50,7 +50,6 @@ MAX_SCREEN_ITEMS = 50  # a longer list is refused with a clear message, not scre
 
 HAND_CURATED = "medguide interaction rules (hand-curated)"
 _MISS = object()
-MEMO_LIMIT = 100_000  # entries per memo before it is cleared (long-lived processes)
 
 
 class TooManyItems(ValueError):
@@ -186,8 +185,8 @@ def _pair(
     y: str,
     ry: frozenset[str],
 ) -> _PairHit | None:
-    """The screen of one pair (x before y in the order given). Memoized per index."""
-    memo_key = (x, rx, y, ry)
+    """The screen of one pair (x before y in the order given): a pure function of its
+    arguments, memoized by the caller in the catalog's bounded pair memo."""
     matches = [
         rule
         for rule, x_is_a in index.rules_for(x, y)
@@ -205,9 +204,6 @@ def _pair(
         )
     elif pw is not None:
         hit = _PairHit(None, (), pw, pw.severity, _pairwise_finding(catalog, pw, x, y))
-    if len(index.memo) > MEMO_LIMIT:  # bound the memo for long-lived processes
-        index.memo.clear()
-    index.memo[memo_key] = hit
     return hit
 
 
@@ -247,15 +243,7 @@ def screen(catalog: Catalog, items: Sequence[ScreenItem]) -> ScreenResult:
             )
     keys = list(routes)
     frozen = {k: frozenset(v) for k, v in routes.items()}
-    # The findings are a pure function of the ingredient keys (in order) and their routes:
-    # memoized on the index, like the pairs, so a list seen before costs a lookup.
-    signature = tuple((k, frozen[k]) for k in keys)
-    findings = index.results.get(signature)
-    if findings is None:
-        findings = _screen_keys(catalog, index, keys, frozen)
-        if len(index.results) > MEMO_LIMIT:
-            index.results.clear()
-        index.results[signature] = findings
+    findings = _screen_keys(catalog, index, keys, frozen)
     return ScreenResult(findings, tuple(not_checked), tuple(keys))
 
 
@@ -265,13 +253,16 @@ def _screen_keys(
     keys: list[str],
     frozen: Mapping[str, frozenset[str]],
 ) -> tuple[Finding, ...]:
-    memo = index.memo
+    # Only pairs are memoized (bounded, on the catalog, never in the index): a whole list
+    # is rarely seen twice, and its groups and duplicates cost little beside its pairs.
+    memo = catalog.pair_memo
     hits: dict[tuple[str, str], _PairHit] = {}
     for x, y in combinations(keys, 2):
         rx, ry = frozen[x], frozen[y]
         hit = memo.get((x, rx, y, ry), _MISS)
         if hit is _MISS:
             hit = _pair(catalog, index, x, rx, y, ry)
+            memo.put((x, rx, y, ry), hit)
         if hit is not None:
             hits[(x, y)] = hit
 
@@ -292,22 +283,13 @@ def _screen_keys(
             and pair[1] in member_set
         ]
         absorbed.update(pair for pair, _ in inside)
-        # the burden finding depends only on its members (with routes): memoized
-        gkey = ("group", group.id, *((m, frozen[m]) for m in members))
-        burden = memo.get(gkey)
-        if burden is None:
-            burden = memo[gkey] = _burden_finding(catalog, group, members, inside)
-        findings.append(burden)
+        findings.append(_burden_finding(catalog, group, members, inside))
 
     for pair, hit in hits.items():
         if pair not in absorbed:
             findings.append(hit.finding)
 
-    dkey = ("duplicates", *keys)
-    duplicates = memo.get(dkey)
-    if duplicates is None:
-        duplicates = memo[dkey] = _duplicates(catalog, index, keys)
-    findings.extend(duplicates)
+    findings.extend(_duplicates(catalog, index, keys))
     return _sort(findings)
 
 

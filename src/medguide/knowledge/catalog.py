@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from medguide.knowledge.interaction_index import InteractionIndex, PairMemo, build_index
 from medguide.knowledge.models.base import Model
 from medguide.knowledge.models.conditions import ConditionFile
 from medguide.knowledge.models.drug import Drug, DrugClass, Source
@@ -55,6 +56,21 @@ class Catalog:
     symptoms: SymptomFile = field(default_factory=SymptomFile)
     conditions: ConditionFile = field(default_factory=ConditionFile)
     data_dir: Path = DATA_DIR
+    # Derived from the fields above when the catalog is made (or taken from the cache beside
+    # it): the interaction index, frozen; and the screen's bounded pair memo.
+    prebuilt_index: InteractionIndex | None = field(default=None, compare=False, repr=False)
+    pair_memo: PairMemo = field(default_factory=PairMemo, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.prebuilt_index is None:
+            # frozen dataclass: the one derived field is filled in once, here
+            object.__setattr__(self, "prebuilt_index", build_index(self))
+
+    @property
+    def index(self) -> InteractionIndex:
+        """The interaction index, built when the catalog loaded."""
+        assert self.prebuilt_index is not None
+        return self.prebuilt_index
 
     def drug(self, drug_id: str) -> Drug | None:
         return self.drugs.get(drug_id)
@@ -164,7 +180,7 @@ def load_catalog_from(root: Path) -> Catalog:
     )
 
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 
 def cache_dir() -> Path | None:
@@ -190,21 +206,15 @@ def _cached(version: str) -> Catalog | None:
             state = pickle.load(fh)  # our own file, named by the content hash
         if state.get("version") != version:
             return None
-        cat = _from_state(state)
-        from medguide.knowledge.interaction_index import prime_index
-
-        prime_index(cat, state["interaction_index"])
-        return cat
+        return _from_state(state)
     except Exception:  # a damaged or foreign cache is ignored and rebuilt
         return None
 
 
 def _to_state(cat: Catalog) -> dict[str, Any]:
-    from medguide.knowledge.interaction_index import interaction_index
-
     return {
         # derived, but as costly to build as the catalog is to unpickle: kept with it
-        "interaction_index": interaction_index(cat),
+        "interaction_index": cat.index,
         "version": cat.version,
         "drugs": dict(cat.drugs),
         "classes": dict(cat.classes),
@@ -225,6 +235,7 @@ def _from_state(state: dict[str, Any]) -> Catalog:
         symptoms=state["symptoms"],
         conditions=state["conditions"],
         data_dir=DATA_DIR,
+        prebuilt_index=state["interaction_index"],
     )
 
 

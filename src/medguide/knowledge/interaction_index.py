@@ -1,7 +1,8 @@
 """The interaction rules and the NDF-RT pairwise layer, indexed once per catalog.
 
-`interaction_index(catalog)` is built on the first screen (lazily, so that loading the catalog
-stays fast for commands that never screen) and kept for the life of the catalog. It holds:
+`build_index(catalog)` runs when the catalog loads (or the index comes out of the catalog cache
+beside it), so no screen ever reads a file; the index is frozen and attached to the catalog
+(`interaction_index(catalog)` returns it). It holds:
 
 - for each catalog drug, its classes (with their parent classes) and their properties;
 - for each drug, which pairwise rules it can stand on side `a` and side `b` of, so that
@@ -9,19 +10,17 @@ stays fast for commands that never screen) and kept for the life of the catalog.
 - the imported pairwise layers (VA NDF-RT 2014), keyed by the unordered pair of ingredient
   keys: a catalog drug id when a monograph claims the DrugBank id or the name, else the
   ingredient's lower-case name;
-- memos of pair results and of whole-list results (pure functions of their keys), filled as
-  lists are screened and cleared when they grow past a bound.
+No memo lives here: the screen keeps its bounded pair memo (`PairMemo`) on the catalog, beside
+the index, never inside it.
 """
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from medguide.knowledge.catalog import Catalog
 from medguide.knowledge.models.interactions import (
     INTERACTION_SEVERITY_RANK,
     InteractionRule,
@@ -29,6 +28,9 @@ from medguide.knowledge.models.interactions import (
     PairwiseLayer,
     Side,
 )
+
+if TYPE_CHECKING:
+    from medguide.knowledge.catalog import Catalog
 
 
 def normalize_name(name: str) -> str:
@@ -60,10 +62,9 @@ class PairwiseEntry:
         }
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class InteractionIndex:
-    """Everything the screen needs, precomputed from one catalog. Treat as read-only; only
-    the pair memo grows."""
+    """Everything the screen needs, precomputed from one catalog; never changed."""
 
     rules: tuple[InteractionRule, ...]
     drug_classes: Mapping[str, frozenset[str]]
@@ -72,8 +73,6 @@ class InteractionIndex:
     b_hits: Mapping[str, frozenset[int]]
     aliases: Mapping[str, str]
     pairwise: Mapping[frozenset[str], PairwiseEntry]
-    memo: dict[Any, Any] = field(default_factory=dict)  # pair → result
-    results: dict[Any, Any] = field(default_factory=dict)  # whole list → findings
 
     def key_for(self, drug_id: str | None, ingredient: str | None) -> str | None:
         """The ingredient key rules and pairwise data are indexed by."""
@@ -232,25 +231,43 @@ def build_index(catalog: Catalog) -> InteractionIndex:
     )
 
 
-# One index per live catalog. The Catalog dataclass is not hashable (it holds mappings), so
-# it is keyed by identity and dropped when the catalog is garbage-collected.
-_INDEXES: dict[int, tuple[weakref.ref[Catalog], InteractionIndex]] = {}
-
-
 def interaction_index(catalog: Catalog) -> InteractionIndex:
-    """The index of `catalog`, built on first use and reused afterwards."""
-    hit = _INDEXES.get(id(catalog))
-    if hit is not None and hit[0]() is catalog:
-        return hit[1]
-    index = build_index(catalog)
-    prime_index(catalog, index)
-    return index
+    """The index of `catalog` (built when it loaded)."""
+    return catalog.index
 
 
-def prime_index(catalog: Catalog, index: InteractionIndex) -> None:
-    """Attach an index built earlier (the catalog cache keeps one beside the catalog)."""
-    key = id(catalog)
-    _INDEXES[key] = (weakref.ref(catalog, lambda _ref: _INDEXES.pop(key, None)), index)
+PAIR_MEMO_LIMIT = 20_000  # pair results kept per catalog; the oldest go first
+
+
+@dataclass(eq=False)
+class PairMemo:
+    """A bounded memo of pair screens (a pure function of the two keys and their routes).
+
+    At most `limit` entries: when full, the oldest entry is dropped (first in, first out), so
+    a long-lived process that sees ever new lists holds at most `limit` results. Only pairs
+    are kept, never whole lists.
+    """
+
+    limit: int = PAIR_MEMO_LIMIT
+    entries: dict[Any, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self.entries.get(key, default)
+
+    def put(self, key: Any, value: Any) -> None:
+        entries = self.entries
+        while len(entries) >= self.limit:
+            try:
+                del entries[next(iter(entries))]
+            except (StopIteration, KeyError, RuntimeError):  # another thread got there first
+                break
+        entries[key] = value
+
+    def clear(self) -> None:
+        self.entries.clear()
 
 
 def check_rule_references(catalog: Catalog) -> list[str]:

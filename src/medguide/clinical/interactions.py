@@ -76,6 +76,8 @@ class ScreenResult:
     findings: tuple[Finding, ...]
     not_checked: tuple[NotChecked, ...]
     screened: tuple[str, ...]  # ingredient keys, in the order first given
+    class_only: tuple[str, ...] = ()  # keys known by class entry only (no monograph)
+    name_only: tuple[str, ...] = ()  # keys known by name only: class rules not checked
 
 
 @dataclass(frozen=True)
@@ -97,8 +99,7 @@ def _specificity(rule: InteractionRule) -> int:
 
 
 def _display(catalog: Catalog, key: str) -> str:
-    drug = catalog.drugs.get(key)
-    return drug.name if drug else key
+    return catalog.display_name(key)
 
 
 def _rule_finding(
@@ -225,26 +226,49 @@ def screen(catalog: Catalog, items: Sequence[ScreenItem]) -> ScreenResult:
     index = interaction_index(catalog)
     routes: dict[str, set[str]] = {}
     not_checked: list[NotChecked] = []
+    class_only: list[str] = []
+    name_only: list[str] = []
     for item in items:
         key = index.key_for(item.drug_id, item.ingredient)
         if key is None:
             continue
-        routes.setdefault(key, set())
-        if item.route:
-            routes[key].add(item.route.strip().lower())
-        if item.drug_id is None and key not in catalog.drugs:
-            not_checked.append(
-                NotChecked(
-                    "interactions",
-                    f"{item.label}: no knowledge file for {key}, so only the VA NDF-RT 2014 "
-                    "pairwise list was checked, not the class rules",
-                    (key,),
+        entry = catalog.class_entries.get(key)
+        # a combination product is screened as its ingredients
+        keys = list(entry.ingredients) if entry is not None and entry.ingredients else [key]
+        for k in keys:
+            routes.setdefault(k, set())
+            if item.route:
+                routes[k].add(item.route.strip().lower())
+            if k in catalog.class_entries:
+                if k not in class_only:
+                    class_only.append(k)
+            elif k not in catalog.drugs and k not in name_only:
+                name_only.append(k)
+                not_checked.append(
+                    NotChecked(
+                        "interactions",
+                        f"{item.label}: no knowledge file or class entry for {k}, so only the "
+                        "VA NDF-RT 2014 pairwise list was checked, not the class rules",
+                        (k,),
+                    )
                 )
+    if class_only:
+        names = ", ".join(_display(catalog, k) for k in class_only)
+        not_checked.append(
+            NotChecked(
+                "interactions",
+                f"known by class only, no monograph: {names}. Screened by their classes and "
+                "the VA NDF-RT 2014 list; an interaction particular to one of them that its "
+                "classes do not carry is not in medguide's rules",
+                tuple(class_only),
             )
+        )
     keys = list(routes)
     frozen = {k: frozenset(v) for k, v in routes.items()}
     findings = _screen_keys(catalog, index, keys, frozen)
-    return ScreenResult(findings, tuple(not_checked), tuple(keys))
+    return ScreenResult(
+        findings, tuple(not_checked), tuple(keys), tuple(class_only), tuple(name_only)
+    )
 
 
 def _screen_keys(

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from medguide.knowledge.interaction_index import InteractionIndex, PairMemo, build_index
 from medguide.knowledge.models.base import Model
+from medguide.knowledge.models.class_entry import COLUMNS, ClassEntry, ClassEntryRow, parse_row
 from medguide.knowledge.models.conditions import ConditionFile
 from medguide.knowledge.models.drug import Drug, DrugClass, Source
 from medguide.knowledge.models.interactions import InteractionFile
@@ -55,6 +56,8 @@ class Catalog:
     interactions: InteractionFile = field(default_factory=InteractionFile)
     symptoms: SymptomFile = field(default_factory=SymptomFile)
     conditions: ConditionFile = field(default_factory=ConditionFile)
+    # medicines known by class only (no monograph): class_entries.tsv
+    class_entries: Mapping[str, ClassEntry] = field(default_factory=lambda: MappingProxyType({}))
     data_dir: Path = DATA_DIR
     # Derived from the fields above when the catalog is made (or taken from the cache beside
     # it): the interaction index, frozen; and the screen's bounded pair memo.
@@ -76,7 +79,19 @@ class Catalog:
         return self.drugs.get(drug_id)
 
     def class_members(self, class_id: str) -> tuple[str, ...]:
+        """Monographs that list `class_id` (class entries: `class_entry_members`)."""
         return tuple(d.id for d in self.drugs.values() if class_id in d.classes)
+
+    def class_entry_members(self, class_id: str) -> tuple[str, ...]:
+        return tuple(e.id for e in self.class_entries.values() if class_id in e.classes)
+
+    def display_name(self, key: str) -> str:
+        """The name of a monograph or class entry, else the key itself."""
+        drug = self.drugs.get(key)
+        if drug is not None:
+            return drug.name
+        entry = self.class_entries.get(key)
+        return entry.name if entry is not None else key
 
 
 def _validate(model: type[M], data: Any, rel: str) -> M:
@@ -159,6 +174,11 @@ def load_catalog_from(root: Path) -> Catalog:
         drugs[drug.id] = drug
 
     optional: dict[str, Any] = {}
+    entries_path = root / "class_entries.tsv"
+    if entries_path.exists():
+        optional["class_entries"] = MappingProxyType(
+            _load_class_entries(entries_path, root, sources, classes, drugs)
+        )
     for name, model in (
         ("interactions", InteractionFile),
         ("symptoms", SymptomFile),
@@ -180,7 +200,51 @@ def load_catalog_from(root: Path) -> Catalog:
     )
 
 
-CACHE_FORMAT = 3
+def _load_class_entries(
+    path: Path,
+    root: Path,
+    sources: Mapping[str, Source],
+    classes: Mapping[str, DrugClass],
+    drugs: Mapping[str, Drug],
+) -> dict[str, ClassEntry]:
+    """Read and validate class_entries.tsv: strict rows, known classes and sources, no clash
+    with a monograph, combinations made of known ingredients."""
+    rel = path.relative_to(root).as_posix()
+    entries: dict[str, ClassEntry] = {}
+    header: list[str] | None = None
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        if header is None:
+            header = cols
+            if tuple(cols) != COLUMNS:
+                want = " ".join(COLUMNS)
+                raise KnowledgeError(f"{rel}: line {lineno}: header must be the columns {want}")
+            continue
+        where = f"{rel}: line {lineno}"
+        if len(cols) != len(COLUMNS):
+            raise KnowledgeError(f"{where}: {len(cols)} columns, expected {len(COLUMNS)}")
+        row = _validate(ClassEntryRow, parse_row(cols), where)
+        for m in row.classes:
+            if m.class_id not in classes:
+                raise KnowledgeError(f"{where}: unknown class {m.class_id!r}")
+            if m.source not in sources:
+                raise KnowledgeError(f"{where}: source id {m.source!r} is not in sources.yaml")
+        if row.id in drugs:
+            raise KnowledgeError(f"{where}: {row.id!r} has a monograph; no class entry")
+        if row.id in entries:
+            raise KnowledgeError(f"{where}: duplicate id {row.id!r}")
+        entries[row.id] = ClassEntry.from_row(row)
+    for entry in entries.values():
+        for ing in entry.ingredients:
+            if ing not in drugs and (ing not in entries or entries[ing].kind == "combination"):
+                raise KnowledgeError(f"{rel}: {entry.id}: unknown ingredient {ing!r}")
+    return entries
+
+
+CACHE_FORMAT = 4
 
 
 def cache_dir() -> Path | None:
@@ -222,6 +286,7 @@ def _to_state(cat: Catalog) -> dict[str, Any]:
         "interactions": cat.interactions,
         "symptoms": cat.symptoms,
         "conditions": cat.conditions,
+        "class_entries": dict(cat.class_entries),
     }
 
 
@@ -234,6 +299,7 @@ def _from_state(state: dict[str, Any]) -> Catalog:
         interactions=state["interactions"],
         symptoms=state["symptoms"],
         conditions=state["conditions"],
+        class_entries=MappingProxyType(state["class_entries"]),
         data_dir=DATA_DIR,
         prebuilt_index=state["interaction_index"],
     )

@@ -38,7 +38,7 @@ def normalize_name(name: str) -> str:
     return " ".join(name.replace("_", " ").lower().split())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PairwiseEntry:
     """One pair from an imported layer, with where it came from."""
 
@@ -166,6 +166,11 @@ def build_index(catalog: Catalog) -> InteractionIndex:
     """Index `catalog`'s interaction rules and pairwise layers (see the module docstring)."""
     ifile = catalog.interactions
     drug_classes = {d.id: _class_closure(catalog, d.classes) for d in catalog.drugs.values()}
+    # class entries stand on rules by their classes, like monographs (combinations are
+    # screened as their ingredients, so they are not indexed themselves)
+    for e in catalog.class_entries.values():
+        if not e.ingredients:
+            drug_classes[e.id] = _class_closure(catalog, e.classes)
     drug_props = {
         did: frozenset(
             p for c in cls if c in catalog.classes for p in catalog.classes[c].properties
@@ -174,7 +179,7 @@ def build_index(catalog: Catalog) -> InteractionIndex:
     }
     a_hits: dict[str, frozenset[int]] = {}
     b_hits: dict[str, frozenset[int]] = {}
-    for did in catalog.drugs:
+    for did in drug_classes:
         cls, props = drug_classes[did], drug_props[did]
         a_hits[did] = frozenset(
             i for i, r in enumerate(ifile.rules) if side_matches_drug(r.a, did, cls, props)
@@ -194,6 +199,11 @@ def build_index(catalog: Catalog) -> InteractionIndex:
             catalog_names.setdefault(normalize_name(syn), d.id)
         if d.codes.drugbank:
             by_drugbank[d.codes.drugbank] = d.id
+    for e in catalog.class_entries.values():  # after every monograph name
+        if e.ingredients:
+            continue
+        for n in (e.id, e.name, *e.synonyms, *e.brands):
+            catalog_names.setdefault(normalize_name(n), e.id)
     aliases: dict[str, str] = dict(catalog_names)
 
     pairwise: dict[frozenset[str], PairwiseEntry] = {}
@@ -279,7 +289,7 @@ def check_rule_references(catalog: Catalog) -> list[str]:
 
     def check(where: str, side: Side) -> None:
         for d in side.drugs:
-            if d not in catalog.drugs:
+            if d not in catalog.drugs and d not in catalog.class_entries:
                 problems.append(f"{where}: unknown drug {d!r}")
         for c in (*side.classes, *side.except_classes):
             if c not in catalog.classes:

@@ -35,11 +35,13 @@ from medguide.knowledge.interaction_index import (
     InteractionIndex,
     PairwiseEntry,
     interaction_index,
+    side_matches_drug,
     side_matches_route,
 )
 from medguide.knowledge.models.interactions import (
     INTERACTION_SEVERITY_RANK,
     INTERACTION_TO_FINDING_SEVERITY,
+    Escalation,
     GroupRule,
     InteractionRule,
     InteractionSeverity,
@@ -76,7 +78,9 @@ class ScreenResult:
     findings: tuple[Finding, ...]
     not_checked: tuple[NotChecked, ...]
     screened: tuple[str, ...]  # ingredient keys, in the order first given
-    class_only: tuple[str, ...] = ()  # keys known by class entry only (no monograph)
+    # keys known by a class entry only (no monograph): screened by their classes; callers
+    # say so ("known by class, no monograph") wherever they show them
+    class_only: tuple[str, ...] = ()
     name_only: tuple[str, ...] = ()  # keys known by name only: class rules not checked
 
 
@@ -252,17 +256,6 @@ def screen(catalog: Catalog, items: Sequence[ScreenItem]) -> ScreenResult:
                         (k,),
                     )
                 )
-    if class_only:
-        names = ", ".join(_display(catalog, k) for k in class_only)
-        not_checked.append(
-            NotChecked(
-                "interactions",
-                f"known by class only, no monograph: {names}. Screened by their classes and "
-                "the VA NDF-RT 2014 list; an interaction particular to one of them that its "
-                "classes do not carry is not in medguide's rules",
-                tuple(class_only),
-            )
-        )
     keys = list(routes)
     frozen = {k: frozenset(v) for k, v in routes.items()}
     findings = _screen_keys(catalog, index, keys, frozen)
@@ -336,7 +329,17 @@ def _burden_finding(
         # the grade comes from the strongest pair (and so does whether it is a judgment)
         severity = strongest[1].severity
         judgment = strongest[1].rule.severity_judgment if strongest[1].rule else False
+    escalation = _escalation(catalog, group, members)
+    escalation_text = ""
+    if escalation is not None and (
+        INTERACTION_SEVERITY_RANK[escalation.severity] > INTERACTION_SEVERITY_RANK[severity]
+    ):
+        severity = escalation.severity
+        judgment = escalation.severity_judgment
+        escalation_text = f" {escalation.effect}"
     sources: dict[str, None] = dict.fromkeys(group.sources)
+    if escalation is not None:
+        sources.update(dict.fromkeys(escalation.sources))
     advice: dict[str, None] = dict.fromkeys(group.management.advice)
     for _, hit in pairs:
         sources.update(dict.fromkeys(hit.finding.sources))
@@ -363,7 +366,7 @@ def _burden_finding(
         severity=INTERACTION_TO_FINDING_SEVERITY[severity],
         message=(
             f"{len(members)} drugs or substances that add to each other ({names}): "
-            f"{group.effect}{strongest_text} {group.management.text}"
+            f"{group.effect}{escalation_text}{strongest_text} {group.management.text}"
         ),
         drugs=tuple(members),
         details={
@@ -375,6 +378,7 @@ def _burden_finding(
             "management": group.management.text,
             "evidence": group.evidence,
             "severity_judgment": judgment,
+            "escalation": escalation.id if escalation is not None else None,
             "strongest_pair": pair_details[0] if pair_details else None,
             "pairs": pair_details,
             "provenance": HAND_CURATED,
@@ -382,6 +386,36 @@ def _burden_finding(
         advice=tuple(advice),
         sources=tuple(sources),
     )
+
+
+def _escalation(catalog: Catalog, group: GroupRule, members: list[str]) -> Escalation | None:
+    """The most severe row of the group's severity table that distinct members fill."""
+    index = catalog.index
+    best: Escalation | None = None
+    for row in group.escalations:
+        fits = [
+            {
+                m
+                for m in members
+                if side_matches_drug(
+                    side, m, index.drug_classes.get(m, frozenset()), index.drug_properties[m]
+                )
+            }
+            for side in row.requires
+        ]
+        if _distinct(fits) and (
+            best is None
+            or INTERACTION_SEVERITY_RANK[row.severity] > INTERACTION_SEVERITY_RANK[best.severity]
+        ):
+            best = row
+    return best
+
+
+def _distinct(options: list[set[str]], used: frozenset[str] = frozenset()) -> bool:
+    """Whether each set can give a different member (a tiny matching; a row has 2-4 sides)."""
+    if not options:
+        return True
+    return any(_distinct(options[1:], used | {m}) for m in options[0] - used)
 
 
 def _duplicates(catalog: Catalog, index: InteractionIndex, keys: list[str]) -> tuple[Finding, ...]:
@@ -435,5 +469,8 @@ def check_interactions(ctx: Context) -> CheckResult:
         result = screen(ctx.catalog, items)
     except TooManyItems as exc:
         return CheckResult(not_checked=(NotChecked("interactions", str(exc)),))
-    computed: Mapping[str, Any] = {"interactions_screened": list(result.screened)}
+    computed: dict[str, Any] = {"interactions_screened": list(result.screened)}
+    if result.class_only:
+        # screened by their classes; the dose checks say "known by class only" for each
+        computed["interactions_known_by_class_only"] = list(result.class_only)
     return CheckResult(findings=result.findings, not_checked=result.not_checked, computed=computed)

@@ -126,8 +126,19 @@ class InteractionRule(_Judged):
     )
 
 
+class Escalation(_Judged):
+    """A row of a group's severity table: when distinct members of the group fill every
+    side of `requires` (one member a side), the group finding takes `severity` at least."""
+
+    id: Code
+    requires: tuple[Side, ...] = Field(min_length=2)
+    severity: InteractionSeverity
+    effect: str = Field(min_length=1)
+
+
 class GroupRule(_Judged):
-    """Whole-regimen rule: `min_count` or more ingredients with `property` → one finding."""
+    """Whole-regimen rule: `min_count` or more ingredients with `property` → one finding.
+    `escalations` is its severity table (most severe row that fits wins)."""
 
     id: Code
     property: Code
@@ -137,6 +148,7 @@ class GroupRule(_Judged):
     effect: str = Field(min_length=1)
     management: Management
     evidence: Evidence
+    escalations: tuple[Escalation, ...] = ()
 
 
 class DuplicateRule(_Judged):

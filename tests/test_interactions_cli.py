@@ -109,7 +109,7 @@ def test_route_option(app: typer.Typer) -> None:
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["baclofen"] * 500, exitcodes.BAD_INPUT, "500 names given; at most 50"),
+        (["baclofen"] * 500, exitcodes.BAD_INPUT, "500 names given; at most 100"),
         (["baclofen"], exitcodes.BAD_INPUT, "at least two"),
         (["qwertyzine", "zzzzplex"], exitcodes.NOT_FOUND, "none of the names"),
         (["baclofen", "oxycodone", "--route", "baclofen"], exitcodes.BAD_INPUT, "NAME=ROUTE"),

@@ -15,7 +15,7 @@ from medguide.cli import exitcodes
 from medguide.cli.common import catalog as load_catalog
 from medguide.cli.common import fail, print_json
 
-MAX_NAMES = 50  # same limit as the screen itself; checked before any name is resolved
+MAX_NAMES = 100  # same limit as the screen itself; checked before any name is resolved
 
 _STYLE = {
     "critical": "bold white on red",

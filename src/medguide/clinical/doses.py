@@ -177,6 +177,15 @@ def check_orders(ctx: Context) -> CheckResult:
         findings.extend(o.issues)
         if not o.name.known:
             findings.append(unknown_drug_finding(o.name.query, {"order": o.index, "text": o.text}))
+        elif o.name.class_entry is not None:  # known by class: interactions screened
+            not_checked.append(
+                NotChecked(
+                    check="doses",
+                    reason=f"doses of {o.name.query} not checked: known by class only, "
+                    "no monograph (its interactions were screened by class)",
+                    drugs=(o.name.class_entry,),
+                )
+            )
         elif not o.name.covered:
             not_checked.append(
                 NotChecked(

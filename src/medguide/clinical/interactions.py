@@ -48,7 +48,8 @@ from medguide.knowledge.models.interactions import (
     Side,
 )
 
-MAX_SCREEN_ITEMS = 50  # a longer list is refused with a clear message, not screened slowly
+MAX_SCREEN_ITEMS = 100  # a longer list is refused with a clear message (an ICU admission
+# lists up to about 55 names; 100 ingredients are 4,950 pairs, a few milliseconds)
 
 HAND_CURATED = "medguide interaction rules (hand-curated)"
 _MISS = object()

@@ -260,9 +260,25 @@ def cache_dir() -> Path | None:
     return Path(base) / "medguide"
 
 
+@cache
+def _code_version() -> str:
+    """A hash of the code that shapes the cached state (the loader, the models, the
+    interaction index), so that a changed index builder never meets a stale pickle."""
+    here = Path(__file__).parent
+    digest = hashlib.sha256(str(CACHE_FORMAT).encode())
+    for path in sorted([here / "catalog.py", here / "interaction_index.py",
+                        *(here / "models").glob("*.py")]):  # fmt: skip
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:8]
+
+
+def _cache_path(folder: Path, version: str) -> Path:
+    return folder / f"catalog-{version}-{_code_version()}.pickle"
+
+
 def _cached(version: str) -> Catalog | None:
     folder = cache_dir()
-    path = folder / f"catalog-{version}-{CACHE_FORMAT}.pickle" if folder else None
+    path = _cache_path(folder, version) if folder else None
     if path is None or not path.exists():
         return None
     try:
@@ -311,7 +327,7 @@ def _store(cat: Catalog) -> None:
         return
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"catalog-{cat.version}-{CACHE_FORMAT}.pickle"
+        target = _cache_path(folder, cat.version)
         tmp = target.with_suffix(f".{os.getpid()}.tmp")
         with tmp.open("wb") as fh:
             pickle.dump(_to_state(cat), fh, protocol=pickle.HIGHEST_PROTOCOL)

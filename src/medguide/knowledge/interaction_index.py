@@ -171,9 +171,17 @@ def build_index(catalog: Catalog) -> InteractionIndex:
     for e in catalog.class_entries.values():
         if not e.ingredients:
             drug_classes[e.id] = _class_closure(catalog, e.classes)
+    # Equal sets are one object (many class entries share their classes): the index pickles
+    # and unpickles each distinct set once, which keeps the cached catalog fast to load.
+    interned: dict[frozenset[Any], frozenset[Any]] = {}
+
+    def intern(value: frozenset[Any]) -> frozenset[Any]:
+        return interned.setdefault(value, value)
+
+    drug_classes = {did: intern(cls) for did, cls in drug_classes.items()}
     drug_props = {
-        did: frozenset(
-            p for c in cls if c in catalog.classes for p in catalog.classes[c].properties
+        did: intern(
+            frozenset(p for c in cls if c in catalog.classes for p in catalog.classes[c].properties)
         )
         for did, cls in drug_classes.items()
     }
@@ -181,12 +189,16 @@ def build_index(catalog: Catalog) -> InteractionIndex:
     b_hits: dict[str, frozenset[int]] = {}
     for did in drug_classes:
         cls, props = drug_classes[did], drug_props[did]
-        a_hits[did] = frozenset(
+        a = frozenset(
             i for i, r in enumerate(ifile.rules) if side_matches_drug(r.a, did, cls, props)
         )
-        b_hits[did] = frozenset(
+        b = frozenset(
             i for i, r in enumerate(ifile.rules) if side_matches_drug(r.b, did, cls, props)
         )
+        if a:  # rules_for treats a missing key as no rule
+            a_hits[did] = intern(a)
+        if b:
+            b_hits[did] = intern(b)
 
     # Names a catalog drug answers to, for mapping pairwise data onto monographs.
     catalog_names: dict[str, str] = {}
@@ -205,6 +217,10 @@ def build_index(catalog: Catalog) -> InteractionIndex:
         for n in (e.id, e.name, *e.synonyms, *e.brands):
             catalog_names.setdefault(normalize_name(n), e.id)
     aliases: dict[str, str] = dict(catalog_names)
+    for e in catalog.class_entries.values():  # combinations: the screen expands them
+        if e.ingredients:
+            for n in (e.id, e.name, *e.synonyms, *e.brands):
+                aliases.setdefault(normalize_name(n), e.id)
 
     pairwise: dict[frozenset[str], PairwiseEntry] = {}
     for layer in ifile.pairwise_layers:

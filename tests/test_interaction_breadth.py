@@ -5,6 +5,7 @@ controls that must stay quiet."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -298,3 +299,54 @@ def test_class_entries_are_said_to_be_known_by_class() -> None:
     data = json.loads(run("baclofen", "methadone", "--json")[1])
     assert data["summary"]["known_by_class_only"] == ["methadone"]
     assert [r["coverage"] for r in data["resolved"]] == ["monograph", "class_entry"]
+
+
+# --- consistency with the VA NDF-RT pairwise layer -------------------------------------------
+
+GAPS = Path(__file__).parent / "fixtures" / "ndfrt_critical_known_gaps.tsv"
+
+
+def _known_gaps() -> dict[frozenset[str], str]:
+    out = {}
+    for line in GAPS.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or line.startswith("a\t") or not line.strip():
+            continue
+        a, b, reason = line.split("\t")
+        assert reason.strip()
+        out[frozenset((a, b))] = reason
+    return out
+
+
+def test_ndfrt_critical_pairs_are_found_by_the_rules_or_listed_as_gaps(real: Catalog) -> None:
+    # A pair the VA rates Critical between two ingredients the catalogue knows by monograph or
+    # class entry should be found by a hand-written rule; otherwise it is a known gap.
+    index = real.index
+    known = set(real.drugs) | {k for k, e in real.class_entries.items() if not e.ingredients}
+    gaps = _known_gaps()
+    new_gaps, closed = [], []
+    for pair, entry in index.pairwise.items():
+        if entry.rating != "Critical" or not pair <= known:
+            continue
+        a, b = sorted(pair)
+        f = pair_finding = next(
+            (
+                f
+                for f in screen(
+                    real,
+                    [
+                        ScreenItem(a, a if a in real.drugs else None, a),
+                        ScreenItem(b, b if b in real.drugs else None, b),
+                    ],
+                ).findings
+                if f.code == "interaction"
+            ),
+            None,
+        )
+        assert pair_finding is not None  # never silent: at least the NDF-RT finding
+        by_rule = f is not None and f.details["rule"] is not None
+        if not by_rule and pair not in gaps:
+            new_gaps.append((a, b))
+        if by_rule and pair in gaps:
+            closed.append((a, b))
+    assert new_gaps == [], "add a rule or list the pair in ndfrt_critical_known_gaps.tsv"
+    assert closed == [], "a rule now finds these pairs: remove them from the gap list"

@@ -49,6 +49,9 @@ PROPERTIES = {
     "disulfiram_like",
     "nitrate",
     "pde5_inhibitor",
+    "cyp3a4_substrate_sensitive",
+    "hormonal_contraceptive",
+    "valproate",
 }
 
 # id, kind, classes it must be in, boxed warning ids it must carry
@@ -639,6 +642,9 @@ def test_property_groups_have_no_atc_code(catalog: Catalog) -> None:
         "cyp2d6_substrate_agent",
         "cyp3a4_inhibitor_strong_agent",
         "mao_inhibiting_agent",
+        "cyp3a4_sensitive_substrate_agent",
+        "hormonal_contraceptive_agent",
+        "valproate_agent",
     }
     assert all(not g.atc for g in groups)
 

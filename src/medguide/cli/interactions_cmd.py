@@ -121,6 +121,11 @@ def run_screen(names: list[str], routes: dict[str, str]) -> dict[str, Any]:
     }
 
 
+# Fluids, diluents, electrolytes and nutrients named twice (several bags, flushes, lines) are
+# the rule in hospital exports; their amounts are not doses the screen can add up.
+QUIET_DUPLICATE_KINDS = frozenset({"fluid", "diluent", "electrolyte", "nutrient"})
+
+
 def _duplicates(cat: Any, by_key: dict[str, list[str]]) -> list[Any]:
     """Two names for one ingredient (Lioresal and Ozobax; Percocet and acetaminophen): the
     same `duplicate_ingredient` finding as `assess` gives, since the amounts add up."""
@@ -132,6 +137,8 @@ def _duplicates(cat: Any, by_key: dict[str, list[str]]) -> list[Any]:
             continue
         drug = cat.drugs.get(key)
         entry = cat.class_entries.get(key)
+        if entry is not None and entry.kind in QUIET_DUPLICATE_KINDS:
+            continue  # "NS" and "0.9% Sodium Chloride" in one order export: not a finding
         sources = drug.sources if drug is not None else entry.sources if entry else ()
         out.append(
             Finding(
@@ -201,7 +208,7 @@ def _render(report: dict[str, Any], show_all: bool) -> None:
     console = Console(highlight=False)
     screened = []
     for r in report["resolved"]:
-        shown = r["drug_id"] or r["ingredient"]
+        shown = r.get("name") or r["drug_id"] or r["ingredient"]
         note = "" if r["query"].strip().lower() == str(shown).lower() else f" ({r['query']})"
         route = f" [{r['route']}]" if r["route"] else ""
         screened.append(f"{shown}{note}{route}")

@@ -162,3 +162,21 @@ def test_a_valid_entry_loads(tmp_path: Path) -> None:
 def test_invalid_entries_do_not_load(tmp_path: Path, row: str, message: str) -> None:
     with pytest.raises(KnowledgeError, match=message):
         load_catalog_from(_kb(tmp_path, [row]))
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("methadone", "known by class only (Opioid analgesics"),
+        ("Percocet", "a combination of oxycodone and acetaminophen; see medguide guide oxycodone"),
+        ("zuclopenthixol", "does not cover yet"),
+    ],
+)
+def test_guide_says_what_a_class_entry_holds(name: str, says: str) -> None:
+    from typer.testing import CliRunner
+
+    from medguide.cli import app, exitcodes
+
+    result = CliRunner().invoke(app, ["guide", name])
+    assert result.exit_code == exitcodes.NOT_FOUND
+    assert says in result.stderr

@@ -24,6 +24,20 @@ def guide(
     cat = catalog()
     name = resolve_name(cat, drug)
     if name.drug_id is None:
+        entry = cat.class_entries.get(name.class_entry) if name.class_entry else None
+        if entry is not None and entry.ingredients:
+            parts = " and ".join(cat.display_name(i) for i in entry.ingredients)
+            guides = [i for i in entry.ingredients if i in cat.drugs]
+            more = f"; see medguide guide {' / '.join(guides)}" if guides else ""
+            fail(f"'{drug}' is a combination of {parts}{more}", exitcodes.NOT_FOUND)
+        if entry is not None:
+            classes = ", ".join(cat.classes[c].name for c in entry.classes) or "a combination"
+            fail(
+                f"'{drug}' is {entry.name}, known by class only ({classes}), no monograph: "
+                "no guide. Its interactions are screened by class (medguide interactions); "
+                "ask a pharmacist about anything else",
+                exitcodes.NOT_FOUND,
+            )
         if name.ingredient:
             fail(
                 f"'{drug}' is {name.ingredient}, a known medicine that medguide does not cover "

@@ -350,3 +350,18 @@ def test_ndfrt_critical_pairs_are_found_by_the_rules_or_listed_as_gaps(real: Cat
             closed.append((a, b))
     assert new_gaps == [], "add a rule or list the pair in ndfrt_critical_known_gaps.tsv"
     assert closed == [], "a rule now finds these pairs: remove them from the gap list"
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "duplicate"),
+    [
+        ("oxycodone", "methadone", "duplicate_opioid"),
+        ("sertraline", "fluoxetine", "duplicate_antidepressant"),
+        ("lorazepam", "midazolam", "duplicate_benzodiazepine"),
+    ],
+)
+def test_two_of_one_class_is_one_duplicate_alert(
+    real: Catalog, a: str, b: str, duplicate: str
+) -> None:
+    findings = screen_names(real, a, b)
+    assert [(f.code, f.details["rule"]) for f in findings] == [("duplicate_therapy", duplicate)]

@@ -303,11 +303,26 @@ def _screen_keys(
         absorbed.update(pair for pair, _ in inside)
         findings.append(_burden_finding(catalog, group, members, inside))
 
+    duplicates = _duplicates(catalog, index, keys)
+    # Two members of one class (two opioids, two SSRIs) get the duplicate-therapy finding;
+    # a generic property rule (two CNS depressants, two serotonergic drugs) says nothing more
+    # about them, so it is folded into the duplicate finding: one problem, one alert.
+    for dup in duplicates:
+        members = set(dup.drugs)
+        absorbed.update(
+            pair
+            for pair, hit in hits.items()
+            if pair[0] in members
+            and pair[1] in members
+            and hit.rule is not None
+            and _specificity(hit.rule) == 0
+            and SEVERITY_RANK[hit.finding.severity] <= SEVERITY_RANK[dup.severity]
+        )
     for pair, hit in hits.items():
         if pair not in absorbed:
             findings.append(hit.finding)
 
-    findings.extend(_duplicates(catalog, index, keys))
+    findings.extend(duplicates)
     return _sort(findings)
 
 

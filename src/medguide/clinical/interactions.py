@@ -308,12 +308,12 @@ def _screen_keys(
     # a generic property rule (two CNS depressants, two serotonergic drugs) says nothing more
     # about them, so it is folded into the duplicate finding: one problem, one alert.
     for dup in duplicates:
-        members = set(dup.drugs)
+        in_dup = set(dup.drugs)
         absorbed.update(
             pair
             for pair, hit in hits.items()
-            if pair[0] in members
-            and pair[1] in members
+            if pair[0] in in_dup
+            and pair[1] in in_dup
             and hit.rule is not None
             and _specificity(hit.rule) == 0
             and SEVERITY_RANK[hit.finding.severity] <= SEVERITY_RANK[dup.severity]

@@ -623,6 +623,18 @@ def test_packaged_done_when(real: Catalog) -> None:
 )
 @given(st.data())
 def test_packaged_findings_all_cite_sources(real: Catalog, data: st.DataObject) -> None:
-    names = data.draw(st.lists(st.sampled_from(sorted(real.drugs)), max_size=10))
-    for f in screen(real, [ScreenItem(n, n, n) for n in names]).findings:
+    # monographs and class entries (combinations included) alike
+    pool = sorted(real.drugs) + sorted(real.class_entries)
+    names = data.draw(st.lists(st.sampled_from(pool), max_size=12))
+    items = [ScreenItem(n, n if n in real.drugs else None, n) for n in names]
+    result = screen(real, items)
+    for f in result.findings:
         assert f.sources and all(s in real.sources for s in f.sources)
+        assert f.code in FINDING_CODES and set(f.advice) <= ADVICE_CODES
+    # every class entry is screened by class, never reported as known by name only
+    assert result.name_only == ()
+    # order never changes the answer
+    again = screen(real, list(reversed(items)))
+    assert {(f.code, frozenset(f.drugs), f.severity) for f in again.findings} == {
+        (f.code, frozenset(f.drugs), f.severity) for f in result.findings
+    }

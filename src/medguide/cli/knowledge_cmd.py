@@ -35,7 +35,8 @@ def check(
     except FileNotFoundError as exc:
         fail(f"missing knowledge file: {exc.filename}", exitcodes.KNOWLEDGE_ERROR)
     typer.echo(
-        f"ok: {len(cat.drugs)} drugs, {len(cat.classes)} classes, "
+        f"ok: {len(cat.drugs)} drugs, {len(cat.class_entries)} class entries, "
+        f"{len(cat.classes)} classes, {len(cat.interactions.rules)} interaction rules, "
         f"{len(cat.sources)} sources; version {cat.version}"
     )
 

@@ -13,7 +13,18 @@ one per order, most severe first:
   finding naming every member and the strongest pair inside, in place of the pair alerts that
   the rules tag with that group. Pairs with another concern (a contraindication, a
   pharmacokinetic rise) keep their own finding.
-- `duplicate_therapy` for two different ingredients of a class a duplicate rule names.
+- `duplicate_therapy` for two different ingredients of a class a duplicate rule names; a
+  generic property pair rule between them (two CNS depressants) is folded into it.
+
+An ingredient stands on the rules by its classes whether it has a monograph or only a class
+entry (`class_entries.tsv`); a combination class entry (Percocet) is screened as its
+ingredients. Keys known by class only are returned in `class_only` for callers to say so;
+keys known by name only (no monograph, no class entry) get the NDF-RT layer alone and a
+`not_checked` line. A group's severity table (`escalations`) can raise its burden finding:
+an opioid, another sedative and baclofen together are critical.
+
+Only pair results are memoized, in the catalog's bounded `pair_memo`; the interaction index
+is frozen and built when the catalog loads, so a screen reads no file.
 
 Finding severity follows the interaction severity by one table
 (`INTERACTION_TO_FINDING_SEVERITY`): minor → low, moderate → moderate, major → high,

@@ -235,6 +235,7 @@ def _render(report: dict[str, Any], show_all: bool) -> None:
             "interaction": "Interaction",
             "cns_depressant_burden": "Too many sedating drugs together",
             "hypotension_burden": "Too many blood-pressure-lowering drugs together",
+            "qt_prolongation_burden": "Drugs that lengthen the QT interval together",
             "duplicate_therapy": "Duplicate therapy",
             "duplicate_ingredient": "Same medicine twice",
         }.get(f["code"], f["code"])

@@ -41,6 +41,7 @@ FINDING_CODES: frozenset[str] = frozenset(
         "interaction",
         "cns_depressant_burden",
         "hypotension_burden",
+        "qt_prolongation_burden",
         "withdrawal_risk",
         "suspected_withdrawal",
         "suspected_toxicity",

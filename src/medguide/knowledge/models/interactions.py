@@ -143,7 +143,7 @@ class GroupRule(_Judged):
     id: Code
     property: Code
     min_count: int = Field(ge=2, le=20)
-    code: Literal["cns_depressant_burden", "hypotension_burden"]
+    code: Literal["cns_depressant_burden", "hypotension_burden", "qt_prolongation_burden"]
     severity: InteractionSeverity
     effect: str = Field(min_length=1)
     management: Management

@@ -36,6 +36,7 @@ FINDING_CODES: frozenset[str] = frozenset(
         "error_prone_abbreviation",
         "ambiguous_order",
         "unknown_drug",
+        "route_not_available",
         "duplicate_ingredient",
         "duplicate_therapy",
         "interaction",

@@ -733,3 +733,59 @@ def test_oral_mg_written_as_grams_or_mcg_agree(mg: int, freq: str) -> None:
             (f"{mg} mg", f"{mg / 1000:g} g", f"{mg * 1000} mcg")]  # fmt: skip
     assert all("unit_mismatch" not in codes(r) for r in runs)
     assert len({daily(r, "oral") for r in runs}) == 1
+
+
+# --- clock times, pumps with two concentrations, enteral notes --------------------------------
+@pytest.mark.parametrize(
+    ("med", "total", "ambiguous"),
+    [
+        ({"drug": "baclofen", "dose": 10, "unit": "mg", "times": ["08:00", "14:00", "20:00"]},
+         30, False),
+        ({"drug": "baclofen", "dose": 10, "unit": "mg", "frequency": "TID",
+          "times": ["08:00", "14:00", "20:00"]}, 30, False),
+        ({"drug": "baclofen", "dose": 10, "unit": "mg", "frequency": "BID",
+          "times": ["08:00", "14:00", "20:00"]}, 20, True),
+    ],
+)  # fmt: skip
+def test_clock_times_count_the_doses(med: dict[str, Any], total: float, ambiguous: bool) -> None:
+    a = run(med)
+    assert daily(a, "oral") == total
+    assert ("ambiguous_order" in codes(a)) is ambiguous
+
+
+def test_a_pump_with_another_concentration_than_programmed() -> None:
+    pump = {"drug": "Gablofen", "daily_dose": 400, "unit": "mcg/day",
+            "concentration": "2000 mcg/mL", "programmed_concentration": "500 mcg/mL"}  # fmt: skip
+    a = assess(CAT, AssessRequest.model_validate({"patient": ADULT, "pump": pump}))
+    f = finding(a, "concentration_confusion")
+    assert f.severity == "high" and f.details["fold"] == 4
+    assert daily(a, IT) == 1600  # the pump delivers four times what it was told
+    assert "max_daily_dose_exceeded" in codes(a)
+    same = dict(pump, programmed_concentration="2000 mcg/mL")
+    b = assess(CAT, AssessRequest.model_validate({"patient": ADULT, "pump": same}))
+    assert "concentration_confusion" not in codes(b) and daily(b, IT) == 400
+    (row,) = b.computed["doses"]
+    assert row["order"] == "pump"
+
+
+def test_a_pump_beside_its_own_order_is_not_counted_twice() -> None:
+    body = {
+        "patient": ADULT,
+        "medications": [{"drug": "Gablofen", "dose": 400, "unit": "mcg/day", "route": IT}],
+        "pump": {"drug": "Gablofen", "daily_dose": 400, "unit": "mcg/day"},
+    }
+    a = assess(CAT, AssessRequest.model_validate(body))
+    assert daily(a, IT) == 400
+    assert "duplicate_ingredient" not in codes(a)
+
+
+def test_an_enteral_tube_is_read_as_oral_and_says_so() -> None:
+    (row,) = run("baclofen 10 mg via G-tube tid").computed["doses"]
+    assert row["route"] == "oral" and "enteral" in row["how"]
+
+
+def test_a_stated_concentration_that_differs_from_the_product() -> None:
+    a = run({"drug": "Ozobax", "dose": 10, "unit": "mL", "frequency": "TID",
+             "concentration": "5 mg/mL"})  # fmt: skip
+    f = finding(a, "concentration_confusion")
+    assert f.severity == "high" and f.details["fold"] == 5

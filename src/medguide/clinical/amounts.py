@@ -59,6 +59,12 @@ class Dose:
         }
 
 
+def _quantity(value: float, unit: str) -> str:
+    """ "2 tablets", "1 packet", "20 mL"."""
+    plural = unit in ("tablet", "packet") and value != 1
+    return f"{fmt_number(value)} {unit}{'s' if plural else ''}"
+
+
 def _round(x: float | None) -> float | None:
     return None if x is None else round(x, 4)
 
@@ -161,7 +167,7 @@ def dose_of(catalog: Catalog, order: Order, weight_kg: float | None = None) -> D
 
     if order.dose is None or order.unit is None:
         return unknown("the dose could not be read")
-    notes = [n for n in order.notes if "range" in n or "most frequent" in n or " x " in n]
+    notes = [n for n in order.notes if not n.startswith("different doses by time")]
     if order.parts:
         total = 0.0
         largest = 0.0
@@ -184,7 +190,7 @@ def dose_of(catalog: Catalog, order: Order, weight_kg: float | None = None) -> D
     if factor is None:
         return unknown(why or "the amount could not be worked out")
     written = order.dose
-    steps = [f"{fmt_number(written)} {order.unit}"]
+    steps = [_quantity(written, order.unit)]
     if order.unit in ("tablet", "packet", "mL") or how_unit:
         steps.append(f"× {how_unit}")
     if order.per_kg:
@@ -202,7 +208,9 @@ def dose_of(catalog: Catalog, order: Order, weight_kg: float | None = None) -> D
         rate = " × 24 h" if order.daily_factor == 24 else ""
         if order.daily_factor == 24:
             steps[0] = f"{fmt_number(order.dose)} {order.unit}/h"
-        how = " ".join(steps) + f"{rate} = {fmt_number(stated)} {unit} a day"
+        worked = " ".join(steps) + rate
+        result = f"{fmt_number(stated)} {unit} a day"
+        how = result if worked == result[: -len(" a day")] else f"{worked} = {result}"
         each = stated / per_day if per_day else None
         if each is not None:
             how += f", {fmt_number(each)} {unit} in each of {fmt_number(per_day or 0)} doses"
@@ -210,7 +218,8 @@ def dose_of(catalog: Catalog, order: Order, weight_kg: float | None = None) -> D
             how += " (a stated daily total or a rate; no single dose)"
         how = "; ".join([how, *notes])
         return Dose(order, drug, route, each, unit, per_day, None, stated, how, True)
-    how = " ".join(steps) + f" = {fmt_number(value)} {unit} a dose"
+    result = f"{fmt_number(value)} {unit} a dose"
+    how = result if steps == [result[: -len(" a dose")]] else " ".join(steps) + " = " + result
     daily = value * per_day if per_day is not None else None
     if daily is not None:
         how += f"; × {fmt_number(per_day or 0)} a day = {fmt_number(daily)} {unit} a day"

@@ -641,9 +641,10 @@ def _uncounted(d: Dose) -> Finding | None:
         code="ambiguous_order",
         severity=_sev("ambiguous_order"),
         message=(
-            f"Medication {d.order.index + 1} ('{d.order.text}'): the amount of {d.drug.name} it "
-            f"gives cannot be counted: {why}. It was not guessed and its dose limits were not "
-            "checked; confirm the order with the prescriber."
+            f"Medication {d.order.index + 1} ('{d.order.text}'): "
+            + ("the daily total" if d.amount is not None else "the amount")
+            + f" of {d.drug.name} it gives cannot be counted: {why}. It was not guessed and "
+            "its dose limits were not checked; confirm the order with the prescriber."
         ),
         drugs=(d.drug.id,),
         details={"medication": d.order.index, "field": "amount", "problem": why},

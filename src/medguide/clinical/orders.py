@@ -122,6 +122,8 @@ _ROUTES: Final[dict[str, str]] = {
     "sublingual": "sublingual", "sl": "sublingual",
     "rectal": "rectal", "rectally": "rectal", "per rectum": "rectal",
 }
+_MOUTH: Final = ("po", "by mouth", "per os", "oral", "orally")
+_ENTERAL: Final = frozenset(k for k, v in _ROUTES.items() if v == "oral" and k not in _MOUTH)
 _FORM_WORDS: Final = (
     r"tab|tabs|tablet|tablets|cap|caps|capsule|capsules|packet|packets|sachet|sachets|"
     r"granules|oral\s+granules|pill|pills"
@@ -473,6 +475,8 @@ def _read_text(text: str) -> _Read:
             if ep in _EP_WORDS:
                 r.error_prone.append((ep, "text", word))
             routes.setdefault(_ROUTES[key], word)
+            if _ROUTES[key] == "oral" and key in _ENTERAL:
+                r.notes.append(f"'{word.strip()}' is an enteral tube: read as the oral route")
         elif kind == "conc":
             per = float(m.group("cp")) if m.group("cp") else 1.0
             unit = _unit_of(m.group("cu")) or "mg"
@@ -770,6 +774,8 @@ def _read_fields(med: Medication) -> _Read:
         elif key in _EP_WORDS or key == "it":
             r.error_prone.append((key, "route", med.route.strip()))
         r.route, r.route_text = route, med.route
+    if med.times and med.frequency is None and not rate:
+        r.per_day, r.freq_text = float(len(med.times)), " and ".join(med.times)
     if med.frequency is not None and not rate:
         f = _read_text(med.frequency)
         for form, _, written in f.error_prone:
@@ -781,6 +787,20 @@ def _read_fields(med: Medication) -> _Read:
         r.prn, r.bolus = f.prn, f.bolus
         r.dose_is_daily = r.dose_is_daily or f.dose_is_daily
         r.notes.extend(f.notes)
+    if (
+        med.times
+        and med.frequency is not None
+        and r.per_day is not None
+        and r.per_day >= 1
+        and abs(r.per_day - len(med.times)) > 1e-9
+    ):
+        r.problems.append(
+            (
+                "frequency",
+                f"frequency '{med.frequency}' is {fmt_number(r.per_day)} a day but "
+                f"{len(med.times)} clock times are given",
+            )
+        )
     r.prn = r.prn or med.prn
     return r
 

@@ -112,6 +112,8 @@ def render_assessment(data: dict[str, Any], cat: Catalog, console: Console | Non
             f"  daily total {t['drug']} {t['route']}: "
             f"[bold]{t['amount']:g} {t['unit']}[/bold]{part}"
         )
+    for d in computed.get("doses", []):
+        console.print(f"  dose '{escape(d['text'])}': [dim]{escape(d['how'])}[/dim]")
     kidney = computed.get("kidney") or {}
     for measure in ("crcl", "egfr"):
         k = kidney.get(measure)
@@ -129,7 +131,7 @@ def render_assessment(data: dict[str, Any], cat: Catalog, console: Console | Non
             f" [dim](weight {row['weight_kg']:g} kg)[/dim]"
         )
     for key, value in computed.items():
-        if key not in ("resolved", "daily_totals", "kidney", "dose_per_kg"):
+        if key not in ("resolved", "daily_totals", "kidney", "dose_per_kg", "doses"):
             console.print(f"  {key}: {escape(str(value))}")
     if data["not_checked"]:
         console.print("\n[bold]Not checked[/bold]")

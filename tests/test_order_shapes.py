@@ -181,6 +181,44 @@ SHAPES = [
         id="comma-thousand",
     ),
     _case("baclofen 2,5 mg tid", "oral", None, {"ambiguous_order"}, set(), id="decimal-comma"),
+    # clock times, dispensed quantities, durations, stated ceilings, volumes given as mg
+    _case("baclofen 10 mg at 8am and 8pm", "oral", 20, set(), NEVER, id="clock-times"),
+    _case("baclofen 10 mg at 08:00, 14:00 and 20:00", "oral", 30, set(), NEVER, id="clock-24h"),
+    _case("baclofen 10mg po tid #90", "oral", 30, set(), NEVER, id="dispensed"),
+    _case("baclofen 10 mg tid disp: 90 tabs refills 2", "oral", 30, set(), NEVER, id="disp-qty"),
+    _case("baclofen 10 mg tid 7 days", "oral", 30, set(), NEVER, id="duration"),
+    _case("baclofen 10 mg q6h prn max 30 mg/day", "oral", 30, set(), NEVER, id="prn-cap"),
+    _case("baclofen 10 mg prn, not to exceed 40 mg a day", "oral", 40, set(), NEVER, id="prn-nte"),
+    _case("baclofen 10 mg prn", "oral", None, {"ambiguous_order"}, set(), id="prn-open"),
+    _case("Ozobax 5 mL (5 mg) tid", "oral", 15, set(), NEVER, id="ml-as-mg"),
+    _case("Ozobax 5 mL (10 mg) tid", "oral", 30, {"ambiguous_order"}, set(), id="ml-vs-mg"),
+    _case("baclofen ½ tab of 20 mg tid", "oral", 30, set(), NEVER, id="unicode-half"),
+    _case(
+        "baclofen half a tablet of 20 mg three times a day",
+        "oral",
+        30,
+        set(),
+        NEVER,
+        id="half-in-words",
+    ),
+    # two doses that are not parts of one day are not added up
+    _case(
+        "baclofen 5 mg tid, then increase to 10 mg tid after 3 days",
+        "oral",
+        None,
+        {"ambiguous_order"},
+        set(),
+        id="schedule",
+    ),
+    _case(
+        "baclofen 10 mg bid or 20 mg at bedtime",
+        "oral",
+        None,
+        {"ambiguous_order"},
+        set(),
+        id="alternatives",
+    ),
+    _case("baclofen 1 mg/m2 tid", "oral", None, {"ambiguous_order"}, set(), id="per-m2"),
 ]
 
 

@@ -223,6 +223,13 @@ def dose_of(catalog: Catalog, order: Order, weight_kg: float | None = None) -> D
     daily = value * per_day if per_day is not None else None
     if daily is not None:
         how += f"; × {fmt_number(per_day or 0)} a day = {fmt_number(daily)} {unit} a day"
+    if order.prn and order.max_daily is not None:
+        cap_value, cap_unit = order.max_daily
+        cap_factor, _, _ = _per_written_unit(order, cap_unit, drug, unit)
+        if cap_factor is not None:
+            cap = cap_value * cap_factor
+            daily = cap if daily is None else min(daily, cap)
+            how += f"; as needed, at most {fmt_number(cap)} {unit} a day as stated"
     how = "; ".join([how, *notes])
     return Dose(order, drug, route, value, unit, per_day, None, daily, how)
 

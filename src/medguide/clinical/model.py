@@ -65,3 +65,4 @@ class Order:
     notes: tuple[str, ...] = ()
     route_text: str | None = None
     source: str = "medication"
+    max_daily: tuple[float, str] | None = None  # a stated ceiling a day ("max 40 mg/day")

@@ -178,7 +178,19 @@ _ORDER: Final = re.compile(
             r"when\s+required)\b)",
             r"(?P<bolus>\b(?:bolus|test\s+dose|single\s+dose)\b)",
             r"(?P<route>\b(?:" + _alternation(_ROUTES) + r")(?![\w-]))",
-            r"(?P<duration>\b(?:for|x)\s*\d+\s*(?:days?|weeks?|months?|wks?|d)\b)",
+            r"(?P<duration>\b(?:for|x)\s*\d+\s*(?:days?|weeks?|months?|wks?|d)\b"
+            r"|(?<![\w.])\d+\s*(?:days?|weeks?|months?|wks?)\b)",
+            # "at 8am and 8pm", "08:00": each clock time is one dose a day
+            r"(?P<clock>(?<![\w.:])(?:[01]?\d|2[0-3])(?::[0-5]\d)?\s*(?:am|pm)\b"
+            r"|(?<![\w.:])(?:[01]?\d|2[0-3]):[0-5]\d\b)",
+            # what is dispensed is not a dose: "#90", "disp 90 tabs", "qty: 30", "refills 2"
+            r"(?P<dispense>#\s*\d+(?:\s*(?:tabs?|tablets?|packets?|ml))?\b"
+            r"|\b(?:disp(?:ense)?|qty|quantity|refills?|rf)\s*[:#]?\s*\d+"
+            r"(?:\s*(?:tabs?|tablets?|packets?|ml))?\b)",
+            # a stated ceiling: "max 40 mg/day", "not to exceed 40 mg a day"
+            rf"(?P<maxday>\b(?:max(?:imum)?|not\s+to\s+exceed|nte|no\s+more\s+than)\s*:?\s*"
+            rf"(?P<mx>{_NUM})\s*(?P<mxu>mg|mcg|g|ml|tabs?|tablets?)\s*"
+            r"(?:/\s*|per\s+|a\s+|in\s+|each\s+)(?:day|d|24\s*h(?:ours?|rs?)?)\b)",
             rf"(?P<conc>(?<![\w.])(?P<cv>{_NUM})\s*(?P<cu>mg|mcg|ug|µg|μg|g)\s*/\s*"
             rf"(?:(?P<cp>{_NUM})\s*)?ml\b)",
             r"(?P<comma>(?<![\w.])\d+,\d+)",
@@ -285,6 +297,12 @@ _HUNDRED: Final = re.compile(r"\b(\d+)\s+hundred\b")
 _HALF: Final = re.compile(
     r"\b(?:one\s+and\s+a\s+half)\b|\b(?:a\s+half|one\s+half|half\s+an?|half)\b"
 )
+# Words that make two doses steps of a schedule over time, not parts of one day.
+_SEQUENCE: Final = re.compile(
+    r"\b(?:then|increas\w*|decreas\w*|reduc\w*|after|followed|thereafter|until|titrat\w*|"
+    r"taper\w*|weeks?|wks?|or|if)\b"
+)
+_ALTERNATIVE: Final = re.compile(r"\b(?:or|if)\b")
 _OF_BEFORE: Final = re.compile(r"(?:\bof|\()\s*$")
 
 
@@ -342,6 +360,11 @@ class _Read:
     per_kg: bool = False
     dose_low: float | None = None
     parts: tuple[DosePart, ...] = ()
+    max_daily: tuple[float, str] | None = None
+    stated_volume: float | None = None
+    sequence: bool = False
+    alternative: bool = False
+    frequency_moot: bool = False  # the doses themselves could not be read as one regimen
     notes: list[str] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
     error_prone: list[tuple[str, str, str]] = field(default_factory=list)  # form, field, text
@@ -420,6 +443,8 @@ def _read_text(text: str) -> _Read:
     if "," in s:
         s = _THOUSANDS.sub(lambda m: m.group(1).replace(",", ""), s)
     s = _words_to_numbers(s)
+    if any(c in s for c in "½¼¾"):
+        s = s.replace("½", " 1/2").replace("¼", " 1/4").replace("¾", " 3/4")
     segments: list[_Segment] = [_Segment()]
     dose_segment: list[int] = []  # the segment each entry of `doses` opened
     divided_n: int | None = None
@@ -465,6 +490,16 @@ def _read_text(text: str) -> _Read:
             n_text = m.group("dn") or m.group("in")
             if n_text:
                 divided_n = _count(n_text)
+        elif kind == "clock":
+            key = re.sub(r"\s+", "", word)
+            seg.slots.setdefault(f"clock {key}", word.strip())
+        elif kind == "dispense":
+            r.notes.append(f"'{word.strip()}' is the quantity dispensed, not a dose")
+        elif kind == "maxday":
+            unit = _unit_of(m.group("mxu"))
+            if unit is not None and float(m.group("mx")) > 0:
+                r.max_daily = (float(m.group("mx")), unit)
+                r.notes.append(f"'{word.strip()}' is a stated ceiling a day")
         elif kind == "prn":
             r.prn = True
         elif kind == "bolus":
@@ -559,6 +594,8 @@ def _read_text(text: str) -> _Read:
     elif routes:
         ((r.route, r.route_text),) = routes.items()
 
+    r.sequence = _SEQUENCE.search(s) is not None
+    r.alternative = _ALTERNATIVE.search(s) is not None
     _doses_into(r, doses, dose_segment, segments, divided, divided_n)
     return r
 
@@ -581,7 +618,14 @@ def _doses_into(
     masses = [d for d in doses if not _is_count(d)]
     strengths = [d for d in masses if d.strength_like and d.low is None and not d.per]
     main: list[tuple[_DoseText, int]] = []
-    if counts and strengths:
+    volumes = [d for d in doses if _unit_of(d.unit) == "mL" and d.low is None and d.count is None]
+    if not counts and len(volumes) == 1 and len(strengths) == 1 and len(doses) == 2:
+        # "Ozobax 5 mL (5 mg) tid": the mass is the dose, the volume is checked against it
+        vol, mass = volumes[0], strengths[0]
+        r.stated_volume = vol.value
+        r.notes.append(f"'{vol.written}' is given as '{mass.written}'")
+        main = [(mass, dose_segment[doses.index(vol)])]
+    elif counts and strengths:
         main = [(d, i) for d, i in zip(doses, dose_segment, strict=True) if d not in strengths]
         distinct = {(s.value, _unit_of(s.unit)) for s in strengths}
         if len(distinct) > 1:
@@ -622,6 +666,19 @@ def _doses_into(
         and len(by_segment) == len(main)
         and all(_frequency_of(segments[i], _Read(), False) is not None for i in by_segment)
     ):
+        if r.sequence:
+            written = ", ".join(d.written for d, _ in main)
+            r.problems.append(
+                (
+                    "dose",
+                    f"two alternative doses ({written}): which one is meant is not said"
+                    if r.alternative
+                    else f"the doses are steps of a schedule over time, not parts of one day "
+                    f"({written}); write each step as its own order or use a plan",
+                )
+            )
+            r.frequency_moot = True
+            return
         _set_parts(r, [(d, segments[i]) for d, i in main], dose_problem)
         return
     merged = _Segment()
@@ -867,6 +924,8 @@ def _merge(text: _Read, fields: _Read, problems: list[tuple[str, str]]) -> _Read
         per_kg=src.per_kg,
         dose_low=src.dose_low,
         parts=() if use_fields else text.parts,
+        max_daily=text.max_daily,
+        stated_volume=None if use_fields else text.stated_volume,
         notes=[*text.notes, *fields.notes],
     )
     if fields.per_day is not None and fields.dose_is_daily:
@@ -955,12 +1014,14 @@ def parse_medication(catalog: Catalog, med: Medication, index: int = 0) -> Order
                     )
                 )
 
+    if read.stated_volume is not None and read.dose is not None and read.unit in MASS_IN_MG:
+        _check_volume(catalog, name, read, problems)
     has_dose_problem = any(f in ("dose", "unit") for f, _ in problems)
     if read.dose is None and not has_dose_problem:
         problems.append(("dose", "no dose"))
     if (
         read.per_day is None
-        and not (read.prn or read.bolus or read.dose_is_daily)
+        and not (read.prn or read.bolus or read.dose_is_daily or read_text.frequency_moot)
         and not any(f == "frequency" for f, _ in problems)
     ):
         problems.append(("frequency", "no frequency (how often)"))
@@ -1001,7 +1062,36 @@ def parse_medication(catalog: Catalog, med: Medication, index: int = 0) -> Order
         parts=read.parts,
         notes=tuple(read.notes),
         route_text=read.route_text,
+        max_daily=read.max_daily,
     )
+
+
+def _check_volume(
+    catalog: Catalog, name: Resolved, read: _Read, problems: list[tuple[str, str]]
+) -> None:
+    """ "5 mL (5 mg)": the volume must hold the mass at the concentration it is made in."""
+    assert read.stated_volume is not None and read.dose is not None and read.unit is not None
+    per_ml: tuple[float, str] | None = read.concentration
+    where = "the stated concentration"
+    if per_ml is None and name.drug_id and name.product_id:
+        drug = catalog.drugs.get(name.drug_id)
+        product = drug.product(name.product_id) if drug else None
+        if product is not None and product.concentration is not None:
+            per_ml = (product.concentration.per_ml, product.concentration.amount_unit)
+            where = product.name
+    if per_ml is None:
+        return
+    held = read.stated_volume * per_ml[0] * MASS_IN_MG[per_ml[1]]
+    said = read.dose * MASS_IN_MG[read.unit]
+    if abs(held - said) > 1e-6 * max(held, said):
+        problems.append(
+            (
+                "dose",
+                f"{fmt_number(read.stated_volume)} mL of {where} is "
+                f"{fmt_number(held / MASS_IN_MG[read.unit])} {read.unit}, but the order says "
+                f"{fmt_number(read.dose)} {read.unit}",
+            )
+        )
 
 
 def _error_prone_finding(

@@ -219,6 +219,15 @@ SHAPES = [
         id="alternatives",
     ),
     _case("baclofen 1 mg/m2 tid", "oral", None, {"ambiguous_order"}, set(), id="per-m2"),
+    _case("baclofen 10 mg tid, 90 tabs", "oral", None, {"ambiguous_order"}, set(), id="supply"),
+    _case("baclofen 10 mg tid disp 90 tabs", "oral", 30, set(), NEVER, id="supply-disp"),
+    _case("baclofen mcg 10 tid", "oral", None, {"ambiguous_order"}, set(), id="stray-unit"),
+    _case("baclofen 10 mg daily tid", "oral", None, {"ambiguous_order"}, set(), id="daily-tid"),
+    _case(
+        "baclofen 10 mg tid at night", "oral", None, {"ambiguous_order"}, set(), id="tid-at-night"
+    ),
+    _case("baclofen 10 mg bid at 8am and 8pm", "oral", 20, set(), NEVER, id="bid-clock"),
+    _case("baclofen 20 mg daily in 3 divided doses", "oral", 20, set(), NEVER, id="daily-divided"),
 ]
 
 

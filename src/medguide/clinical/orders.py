@@ -303,6 +303,9 @@ _SEQUENCE: Final = re.compile(
     r"taper\w*|weeks?|wks?|or|if)\b"
 )
 _ALTERNATIVE: Final = re.compile(r"\b(?:or|if)\b")
+_STRAY_UNIT: Final = re.compile(
+    r"(?<![\w/])(?:mg|mcg|ug|µg|μg|g|ml|cc|units?|iu|tabs?|tablets?|packets?)(?![\w/])"
+)
 _OF_BEFORE: Final = re.compile(r"(?:\bof|\()\s*$")
 
 
@@ -415,11 +418,24 @@ def _frequency_of(seg: _Segment, r: _Read, dose_is_daily: bool) -> tuple[float, 
             )
         )
         return None
+    times = " and ".join(seg.slots.values())
     if seg.freqs:
         ((n, text),) = seg.freqs.items()
+        # "bid at 8am and 8pm" agrees; "tid at night" or "daily ... tid" does not
+        clash = (seg.slots and n >= 1 and len(seg.slots) != n and times) or (
+            seg.daily_words and n != 1 and not dose_is_daily and seg.daily_words[0]
+        )
+        if clash:
+            r.problems.append(("frequency", f"two different frequencies: '{text}' and '{clash}'"))
+            return None
         return n, text
     if seg.slots:
-        return float(len(seg.slots)), " and ".join(seg.slots.values())
+        if seg.daily_words and len(seg.slots) > 1 and not dose_is_daily:
+            r.problems.append(
+                ("frequency", f"'{seg.daily_words[0]}' is once a day but '{times}' is more")
+            )
+            return None
+        return float(len(seg.slots)), times
     if seg.daily_words and not dose_is_daily:
         return 1.0, seg.daily_words[0]
     return None
@@ -551,6 +567,20 @@ def _read_text(text: str) -> _Read:
             if count is not None:
                 d.count, d.count_low = count
                 count = None
+            if (
+                _is_count(d)
+                and (seg.freqs or seg.slots)
+                and doses
+                and not any(_is_count(x) for x in doses)
+            ):
+                # "10 mg tid, 90 tabs": a count after the frequency is most often the supply
+                r.problems.append(
+                    (
+                        "dose",
+                        f"'{d.written}' after the frequency may be the quantity to dispense "
+                        "(write it as 'disp 90'), or the dose",
+                    )
+                )
             if d.strength_like or (doses and _is_count(doses[-1]) and not _is_count(d)):
                 # a strength belongs to the dose it describes, never opens a new one
                 dose_segment.append(len(segments) - 1)
@@ -577,6 +607,11 @@ def _read_text(text: str) -> _Read:
         elif kind == "negative":
             r.problems.append(("dose", "a dose cannot be negative"))
     leftover.append(s[pos:])
+    # A unit word with no number beside it ("baclofen mcg 10 tid") means the order is not
+    # what it seems: nothing claimed it, so it is said, not dropped.
+    stray = [w for chunk in leftover[1:] for w in _STRAY_UNIT.findall(chunk)]
+    if stray and cut < len(s) and not any(where == "dose" for where, _ in r.problems):
+        r.problems.append(("unit", f"'{stray[0]}' stands without a number"))
 
     # Name: the words before the first dose or frequency (route words may belong to a brand,
     # as in "Lioresal Intrathecal"); else whatever words no pattern claimed.
@@ -688,7 +723,7 @@ def _doses_into(
         for k2, v2 in seg.slots.items():
             merged.slots.setdefault(k2, v2)
         merged.daily_words.extend(seg.daily_words)
-    freq = _frequency_of(merged, r, False)
+    freq = _frequency_of(merged, r, divided or any(d.per in ("day", "hour") for d, _ in main))
     if freq is not None:
         r.per_day, r.freq_text = freq
         if r.interval is not None and abs(24 / r.interval - r.per_day) > 1e-9:

@@ -336,6 +336,15 @@ ISMP = [
     ("baclofen 5.0 mg tid", "trailing zero", 15),
     ("baclofen .5 mg tid", "naked decimal", 1.5),
     ("baclofen 50 mcg IT bolus", "it", None),
+    ("baclofen 10 mg q8°", "°", None),
+    ("baclofen 1 gr tid", "gr", None),
+    ("baclofen 10 mg q6PM", "q6pm", None),
+    ("baclofen 10 mg IJ", "ij", None),
+    ("baclofen 10 mg tid per os", "per os", 30),
+    ("baclofen 10 mg tid x3d", "x3d", 30),
+    ("baclofen 10 mg @ bedtime", "@", 10),
+    ("baclofen 10 mg qn", "qn", 10),
+    ("baclofen 10 mg q1d", "q1d", 10),
 ]
 
 
@@ -813,6 +822,20 @@ def test_a_pump_with_another_concentration_than_programmed() -> None:
     assert "concentration_confusion" not in codes(b) and daily(b, IT) == 400
     (row,) = b.computed["doses"]
     assert row["order"] == "pump"
+
+
+@pytest.mark.parametrize(("bolus", "over"), [(50, False), (100, False), (500, True), (1000, True)])
+def test_a_pump_bolus_against_the_screening_limit(bolus: int, over: bool) -> None:
+    pump = {"drug": "Gablofen", "daily_dose": 400, "unit": "mcg/day", "bolus_mcg": bolus}
+    a = assess(CAT, AssessRequest.model_validate({"patient": ADULT, "pump": pump}))
+    assert ("max_single_dose_exceeded" in codes(a)) is over
+    assert a.computed["pump"]["delivered_daily"] == 400
+
+
+def test_a_structured_route_in_words() -> None:
+    a = run({"drug": "baclofen", "dose": 10, "unit": "mg", "frequency": "TID",
+             "route": "via G-tube"})  # fmt: skip
+    assert daily(a, "oral") == 30 and "ambiguous_order" not in codes(a)
 
 
 def test_a_pump_beside_its_own_order_is_not_counted_twice() -> None:

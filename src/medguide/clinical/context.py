@@ -17,7 +17,7 @@ from typing import Any, Literal
 from medguide.clinical.amounts import DailyTotal, Dose, compute_daily_totals, compute_doses
 from medguide.clinical.kidney_function import KidneyFunction, compute_kidney_function
 from medguide.clinical.model import Order, Resolved
-from medguide.clinical.orders import parse_medication, read_pump
+from medguide.clinical.orders import parse_medication, read_pump, read_pump_bolus
 from medguide.clinical.request import AssessRequest, Patient
 from medguide.knowledge.catalog import Catalog
 from medguide.knowledge.names import resolve_name
@@ -108,8 +108,23 @@ class Context:
         return order
 
     @cached_property
+    def pump_bolus_order(self) -> Order | None:
+        """The pump's bolus as an order, unless an intrathecal bolus order already states it."""
+        order = read_pump_bolus(self.catalog, self.request.pump, len(self.orders) + 1)
+        if order is None or any(
+            o.name.drug_id == order.name.drug_id and o.route == "intrathecal" and o.bolus
+            for o in self.orders
+        ):
+            return None
+        return order
+
+    @property
+    def pump_orders(self) -> tuple[Order, ...]:
+        return tuple(o for o in (self.pump_order, self.pump_bolus_order) if o is not None)
+
+    @cached_property
     def doses(self) -> tuple[Dose, ...]:
-        orders = (*self.orders, *((self.pump_order,) if self.pump_order else ()))
+        orders = (*self.orders, *self.pump_orders)
         return compute_doses(self.catalog, orders, self.patient.weight_kg)
 
     @cached_property

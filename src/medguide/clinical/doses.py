@@ -91,7 +91,7 @@ def _sev(code: str, case: str = "default") -> Severity:
 def check_orders(ctx: Context) -> CheckResult:
     findings: list[Finding] = []
     not_checked: list[NotChecked] = []
-    for o in (*ctx.orders, *((ctx.pump_order,) if ctx.pump_order else ())):
+    for o in (*ctx.orders, *ctx.pump_orders):
         findings.extend(o.issues)
         if not o.name.known:
             findings.append(
@@ -752,4 +752,13 @@ def check_doses(ctx: Context) -> CheckResult:
         ],
         "doses": [d.as_dict() for d in ctx.doses],
     }
+    pump_dose = next((d for d in ctx.doses if d.order is ctx.pump_order), None)
+    if pump_dose is not None and ctx.request.pump is not None:
+        computed["pump"] = {
+            "programmed_daily": ctx.request.pump.daily_dose,
+            "programmed_unit": ctx.request.pump.unit,
+            "delivered_daily": pump_dose.daily,
+            "unit": pump_dose.unit,
+            "how": pump_dose.how,
+        }
     return CheckResult(findings=tuple(findings), not_checked=tuple(not_checked), computed=computed)

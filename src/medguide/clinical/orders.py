@@ -250,6 +250,10 @@ _ERROR_PRONE: Final[dict[str, tuple[str, str]]] = {
     "ss": ("can mean sliding scale or one-half, and is misread as '55'", "'one-half' or '1/2'"),
     "x3d": ("can be mistaken for 'three doses'", "'for 3 days'"),
     "+": ("can be mistaken for the number 4", "'and'"),
+    "°": ("(for hour) can be mistaken for a zero, so 'q2°' is read as 'q20'", "'hr' or 'hour'"),
+    "gr": ("(grain, an apothecary unit) can be mistaken for gram", "the metric unit, mg"),
+    "ij": ("(injection) can be mistaken for 'IV' or 'intrajugular'", "'injection'"),
+    "q6pm": ("(nightly at 6 PM) can be mistaken for every 6 hours", "'daily at 6 PM'"),
     "&": ("can be mistaken for the number 2", "'and'"),
     "@": ("can be mistaken for the number 2", "'at'"),
     ">": ("can be mistaken for its opposite, '<'", "'more than'"),
@@ -282,6 +286,10 @@ _EP_RAW: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     (re.compile(r"\+"), "+"),
     (re.compile(r"&"), "&"),
     (re.compile(r"@"), "@"),
+    (re.compile(r"°"), "°"),
+    (re.compile(r"(?<![A-Za-z])(?:IJ|ij|I\.J\.)(?![A-Za-z])"), "ij"),
+    (re.compile(r"(?<![A-Za-z])[Qq]\s*\d{1,2}\s*(?:PM|pm)(?![A-Za-z])"), "q6pm"),
+    (re.compile(r"(?<![A-Za-z])\d+(?:\.\d+)?\s*(?:gr|GR)(?![A-Za-z])"), "gr"),
     (re.compile(r">"), ">"),
     (re.compile(r"<"), "<"),
 )
@@ -861,6 +869,10 @@ def _read_fields(med: Medication) -> _Read:
         route = "intrathecal" if key == "it" else _ROUTES.get(key)
         if route is None and key in set(_ROUTES.values()):
             route = key
+        if route is None:  # "via G-tube", "by mouth (PO)": the words the text reader knows
+            in_words = _read_text(med.route)
+            if in_words.route is not None and not in_words.problems and in_words.dose is None:
+                route = in_words.route
         if route is None:
             r.problems.append(("route", f"route '{med.route}' is not one medguide knows"))
         elif key in _EP_WORDS or key == "it":
@@ -872,7 +884,7 @@ def _read_fields(med: Medication) -> _Read:
         f = _read_text(med.frequency)
         for form, _, written in f.error_prone:
             r.error_prone.append((form, "frequency", written))
-        if (f.per_day is None or f.problems or f.dose is not None) and not f.prn:
+        if (f.per_day is None or f.problems or f.dose is not None) and not (f.prn or f.bolus):
             r.problems.append(("frequency", f"frequency '{med.frequency}' cannot be read"))
         r.per_day, r.interval = f.per_day, f.interval
         r.freq_text = f.freq_text if f.per_day is not None else None
@@ -1162,6 +1174,17 @@ def _ambiguous_finding(
         details={"medication": index, "field": where, "problem": problem},
         advice=("contact_prescriber",),
     )
+
+
+def read_pump_bolus(catalog: Catalog, pump: Pump | None, index: int) -> Order | None:
+    """A bolus the pump gives (`bolus_mcg`), checked against the bolus limits."""
+    if pump is None or pump.bolus_mcg is None:
+        return None
+    med = Medication(
+        drug=pump.drug, dose=pump.bolus_mcg, unit="mcg", route="intrathecal", frequency="bolus"
+    )
+    order = parse_medication(catalog, med, index)
+    return replace(order, source="pump", text=f"pump bolus: {pump.drug} {pump.bolus_mcg:g} mcg")
 
 
 def read_pump(catalog: Catalog, pump: Pump | None, index: int) -> Order | None:

@@ -738,7 +738,7 @@ def check_doses(ctx: Context) -> CheckResult:
         if f is not None:
             findings.append(f)
     findings.extend(_duplicates(ctx))
-    computed = {
+    computed: dict[str, object] = {
         "daily_totals": [
             {
                 "drug": t.drug_id,

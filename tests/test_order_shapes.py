@@ -219,6 +219,29 @@ SHAPES = [
         id="alternatives",
     ),
     _case("baclofen 1 mg/m2 tid", "oral", None, {"ambiguous_order"}, set(), id="per-m2"),
+    _case(
+        "Baclofen 10 MG Oral Tablet 1 tablet three times daily",
+        "oral",
+        30,
+        set(),
+        NEVER,
+        id="rxnorm-name",
+    ),
+    _case("Baclofen 10mg Tablet 1.5 TAB PO/NG TID", "oral", 45, set(), NEVER, id="po-ng"),
+    _case(
+        {
+            "drug": "Baclofen 10mg Tablet",
+            "dose": 1.5,
+            "unit": "tablet",
+            "route": "PO/NG",
+            "frequency": "TID",
+        },
+        "oral",
+        45,
+        set(),
+        NEVER,
+        id="structured-po-ng",
+    ),
     _case("baclofen 10 mg tid, 90 tabs", "oral", None, {"ambiguous_order"}, set(), id="supply"),
     _case("baclofen 10 mg tid disp 90 tabs", "oral", 30, set(), NEVER, id="supply-disp"),
     _case("baclofen mcg 10 tid", "oral", None, {"ambiguous_order"}, set(), id="stray-unit"),
@@ -771,15 +794,30 @@ def test_no_daily_total_for_an_order_whose_amount_is_unknown(words: str) -> None
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    mg=st.sampled_from([0.005, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8]),
-    route=st.sampled_from(["intrathecal"]),
-)
-def test_mg_and_mcg_that_agree_never_mismatch(mg: float, route: str) -> None:
-    in_mg = run({"drug": "Gablofen", "dose": mg, "unit": "mg/day", "route": route})
-    in_mcg = run({"drug": "Gablofen", "dose": mg * 1000, "unit": "mcg/day", "route": route})
+@given(mg=st.sampled_from([0.005, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8]))
+def test_mg_and_mcg_that_agree_never_mismatch(mg: float) -> None:
+    in_mg = run({"drug": "Gablofen", "dose": mg, "unit": "mg/day", "route": IT})
+    in_mcg = run({"drug": "Gablofen", "dose": mg * 1000, "unit": "mcg/day", "route": IT})
     assert "unit_mismatch" not in codes(in_mg) | codes(in_mcg)
     assert codes(in_mg) == codes(in_mcg)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    mcg=st.integers(min_value=1, max_value=100_000),  # the request caps a dose at 100,000
+    route=st.sampled_from(["oral", IT]),
+    rate=st.booleans(),
+)
+def test_one_amount_in_mg_or_mcg_gets_the_same_findings(mcg: int, route: str, rate: bool) -> None:
+    """Amounts are compared, not unit names: the same amount, however spelled, is judged the
+    same (a unit_mismatch, when it comes, comes for both spellings)."""
+    per = "/day" if rate else ""
+    extra = {} if rate else {"frequency": "daily"}
+    base = {"drug": "baclofen", "route": route, **extra}
+    in_mg = run({**base, "dose": mcg / 1000, "unit": "mg" + per})
+    in_mcg = run({**base, "dose": float(mcg), "unit": "mcg" + per})
+    assert codes(in_mg) == codes(in_mcg)
+    assert daily(in_mg, route) == pytest.approx(daily(in_mcg, route))
 
 
 @settings(max_examples=100, deadline=None)

@@ -208,7 +208,7 @@ _ORDER: Final = re.compile(
             r"|(?:/\s*|per\s+|an\s+)(?P<perhour>h|hr|hrs|hour)"
             r"|(?:/\s*|per\s+)(?P<perdose>dose))\b)?"
             r"(?P<slash>\s*/\s*[a-z0-9]+\b)?"
-            rf"(?P<form>\s+(?:{_FORM_WORDS})\b)?)",
+            rf"(?P<form>\s+(?:oral\s+)?(?:{_FORM_WORDS})\b)?)",
         )
     )
     + ")"

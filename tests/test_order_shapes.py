@@ -219,6 +219,35 @@ SHAPES = [
         id="alternatives",
     ),
     _case("baclofen 1 mg/m2 tid", "oral", None, {"ambiguous_order"}, set(), id="per-m2"),
+    # a dose said two ways: the mass is the dose when the count is set aside or the mass is
+    # called the total; a count before a bare or bracketed mass is not read
+    _case("baclofen 20 mg (2 tabs) tid", "oral", 60, set(), NEVER, id="mass-count-aside"),
+    _case("baclofen 20 mg = 2 tabs tid", "oral", 60, set(), NEVER, id="mass-equals-count"),
+    _case("baclofen 2 tablets (20 mg total) tid", "oral", 60, set(), NEVER, id="total"),
+    _case(
+        "baclofen 2 tabs (20 mg) tid",
+        "oral",
+        None,
+        {"ambiguous_order"},
+        set(),
+        id="count-then-bracket",
+    ),
+    _case(
+        "baclofen 10 mg tablet, 2 tablets (20 mg) tid",
+        "oral",
+        60,
+        set(),
+        NEVER,
+        id="said-both-ways",
+    ),
+    _case(
+        "baclofen 10 mg tablet, 2 tablets (30 mg) tid",
+        "oral",
+        None,
+        {"ambiguous_order"},
+        set(),
+        id="said-two-ways-differently",
+    ),
     _case(
         "Baclofen 10 MG Oral Tablet 1 tablet three times daily",
         "oral",

@@ -142,9 +142,9 @@ def _per_written_unit(
             how = f"{fmt_number(value)} {s_unit} each, as written"
             return convert_mass(value, s_unit, unit), how, None
         strengths = product.strengths if product else ()
-        if len(strengths) == 1 and is_mass(strengths[0].unit):
+        if product is not None and len(strengths) == 1 and is_mass(strengths[0].unit):
             s = strengths[0]
-            return convert_mass(s.value, s.unit, unit), f"{s} each ({product.name})", None  # type: ignore[union-attr]
+            return convert_mass(s.value, s.unit, unit), f"{s} each ({product.name})", None
         if product is not None and strengths:
             listed = ", ".join(str(s) for s in strengths)
             return None, "", f"{product.name} comes as {listed}; the strength is not stated"

@@ -49,6 +49,7 @@ from medguide.clinical.amounts import (
 from medguide.clinical.context import Context
 from medguide.clinical.findings import CheckResult, Finding, NotChecked, Severity
 from medguide.clinical.model import Order
+from medguide.knowledge.models.base import Quantity
 from medguide.knowledge.models.drug import DoseRule, Drug
 from medguide.units import convert_mass, fmt_number, is_mass
 
@@ -223,8 +224,8 @@ def _route_range(d: Dose, age: float | None) -> tuple[float, float, float, float
     single: list[float] = []
     day: list[float] = []
 
-    def q(x: object) -> float:
-        return convert_mass(x.value, x.unit, d.unit)  # type: ignore[attr-defined]
+    def q(x: Quantity) -> float:
+        return convert_mass(x.value, x.unit, d.unit)
 
     for r in rules:
         for x in (r.start, r.max_single):

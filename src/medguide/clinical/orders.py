@@ -37,6 +37,7 @@ dose of 3 "times").
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Final
@@ -132,10 +133,9 @@ _FORM_WORDS: Final = (
 _PER_DAY_KEYS: Final = {**_FREQ, **dict.fromkeys(_SLOTS, 1.0)}
 
 
-def _alternation(words: object) -> str:
+def _alternation(words: Iterable[str]) -> str:
     return "|".join(
-        re.escape(k).replace(r"\ ", r"\s+")
-        for k in sorted(words, key=len, reverse=True)  # type: ignore[call-overload]
+        re.escape(k).replace(r"\ ", r"\s+") for k in sorted(words, key=len, reverse=True)
     )
 
 
@@ -314,7 +314,9 @@ _ALTERNATIVE: Final = re.compile(r"\b(?:or|if)\b")
 _STRAY_UNIT: Final = re.compile(
     r"(?<![\w/])(?:mg|mcg|ug|µg|μg|g|ml|cc|units?|iu|tabs?|tablets?|packets?)(?![\w/])"
 )
-_OF_BEFORE: Final = re.compile(r"(?:\bof|\()\s*$")
+_OF_BEFORE: Final = re.compile(r"\bof\s*$")
+_ASIDE_BEFORE: Final = re.compile(r"(?:\(|=)\s*$")
+_TOTAL_AFTER: Final = re.compile(r"\s*total\b")
 
 
 def _words_to_numbers(s: str) -> str:
@@ -338,7 +340,9 @@ class _DoseText:
     low: float | None = None
     per: str | None = None  # "day", "hour" or "dose"
     per_kg: bool = False
-    strength_like: bool = False  # "10 mg tablet", "of 20 mg", "(10 mg)"
+    strength_like: bool = False  # "10 mg tablet", "of 20 mg": the strength of each unit
+    aside: bool = False  # "(10 mg)", "= 2 tabs": the same dose said another way
+    total: bool = False  # "(20 mg total)": the whole dose
     count: float | None = None  # "2 x 20 mg": 2
     count_low: float | None = None
 
@@ -571,6 +575,8 @@ def _read_text(text: str) -> _Read:
                 per_kg=m.group("kg") is not None,
                 strength_like=m.group("form") is not None
                 or bool(_OF_BEFORE.search(s[: m.start()])),
+                aside=bool(_ASIDE_BEFORE.search(s[: m.start()])),
+                total=bool(_TOTAL_AFTER.match(s, m.end())),
             )
             if count is not None:
                 d.count, d.count_low = count
@@ -589,7 +595,7 @@ def _read_text(text: str) -> _Read:
                         "(write it as 'disp 90'), or the dose",
                     )
                 )
-            if d.strength_like or (doses and _is_count(doses[-1]) and not _is_count(d)):
+            if d.strength_like or d.aside or (doses and _is_count(doses[-1]) and not _is_count(d)):
                 # a strength belongs to the dose it describes, never opens a new one
                 dose_segment.append(len(segments) - 1)
             else:
@@ -662,12 +668,38 @@ def _doses_into(
     strengths = [d for d in masses if d.strength_like and d.low is None and not d.per]
     main: list[tuple[_DoseText, int]] = []
     volumes = [d for d in doses if _unit_of(d.unit) == "mL" and d.low is None and d.count is None]
-    if not counts and len(volumes) == 1 and len(strengths) == 1 and len(doses) == 2:
+    plain_mass = [d for d in masses if d.low is None and not d.per and not d.per_kg]
+    pair = len(doses) == 2 and len(counts) == 1 and len(plain_mass) == 1
+    if not counts and len(volumes) == 1 and len(doses) == 2 and doses[1].aside:
         # "Ozobax 5 mL (5 mg) tid": the mass is the dose, the volume is checked against it
-        vol, mass = volumes[0], strengths[0]
+        vol, mass = doses
         r.stated_volume = vol.value
         r.notes.append(f"'{vol.written}' is given as '{mass.written}'")
-        main = [(mass, dose_segment[doses.index(vol)])]
+        main = [(mass, dose_segment[0])]
+    elif pair and (
+        (_is_count(doses[1]) and doses[1].aside) or (not _is_count(doses[1]) and doses[1].total)
+    ):
+        # "20 mg (2 tabs)", "20 mg = 2 tabs", "2 tablets (20 mg total)": the mass is the dose
+        c, mass = counts[0], plain_mass[0]
+        r.notes.append(f"'{mass.written}' is the dose, given as '{c.written}'")
+        main = [(mass, dose_segment[0])]
+    elif (
+        pair
+        and not plain_mass[0].strength_like
+        and doses.index(counts[0]) == 0
+        and (counts[0].value != 1 or counts[0].low is not None or counts[0].count is not None)
+    ):
+        # "2 tabs 20 mg", "2 tabs (20 mg)": each tablet, or the whole dose? Not said.
+        c, mass = counts[0], plain_mass[0]
+        r.problems.append(
+            (
+                "dose",
+                f"'{c.written}' and '{mass.written}': it is not said whether "
+                f"{mass.written} is each {_unit_of(c.unit)} or the whole dose",
+            )
+        )
+        dose_problem = True
+        main = [(c, dose_segment[0])]
     elif counts and strengths:
         main = [(d, i) for d, i in zip(doses, dose_segment, strict=True) if d not in strengths]
         distinct = {(s.value, _unit_of(s.unit)) for s in strengths}
@@ -675,25 +707,26 @@ def _doses_into(
             r.problems.append(("dose", "two strengths: " + ", ".join(s.written for s in strengths)))
         else:
             _set_strength(r, strengths[0])
-    elif len(counts) == 1 and len(masses) == 1 and masses[0].low is None and not masses[0].per:
-        c, mass = counts[0], masses[0]
-        # "10 mg 1-2 tabs": a mass before the count describes the product, as in a label;
-        # after it ("2 tabs 20 mg") it may be the whole dose, unless the count is one.
-        if doses.index(mass) < doses.index(c) or (
-            c.value == 1 and c.low is None and c.count is None
-        ):
-            _set_strength(r, mass)  # "1 tab 10 mg": one tablet of 10 mg either way
-            main = [(c, dose_segment[doses.index(c)])]
-        else:
-            r.problems.append(
-                (
-                    "dose",
-                    f"'{c.written}' and '{mass.written}': it is not said whether "
-                    f"{mass.written} is each {_unit_of(c.unit)} or the whole dose",
-                )
-            )
-            dose_problem = True
-            main = [(c, dose_segment[doses.index(c)])]
+            # "10 mg tablet, 2 tablets (20 mg)": the mass aside must be count × strength
+            asides = [d for d, _ in main if d.aside and not _is_count(d)]
+            main_counts = [d for d, _ in main if _is_count(d)]
+            if asides and len(main_counts) == 1 and r.strength is not None:
+                each = r.strength[0] * MASS_IN_MG[r.strength[1]]
+                c = main_counts[0]
+                for a in asides:
+                    said = a.value * MASS_IN_MG.get(_unit_of(a.unit) or "", float("nan"))
+                    if abs(c.value * (c.count or 1) * each - said) > 1e-9 * max(said, 1e-9):
+                        r.problems.append(
+                            ("dose", f"'{c.written}' of {strengths[0].written} is not {a.written}")
+                        )
+                        dose_problem = True
+                main = [(d, i) for d, i in main if d not in asides]
+    elif pair:
+        # "10 mg 1-2 tabs", "Baclofen 10mg Tablet 1.5 TAB": a mass before the count describes
+        # the product, as on a label; "1 tab (10 mg)": one tablet of 10 mg either way.
+        c, mass = counts[0], plain_mass[0]
+        _set_strength(r, mass)
+        main = [(c, dose_segment[doses.index(c)])]
     else:
         main = list(zip(doses, dose_segment, strict=True))
 

@@ -746,10 +746,14 @@ def test_daily_severity_follows_the_table(med: str, severity: str | None) -> Non
         ("metoprolol 25 mg bid", ADULT, False),
         ("baclofen 5 mg tid", ADULT, True),  # long-term, under the usual maintenance range
         ("baclofen 15 mg tid", ADULT, False),
+        ("baclofen 5 mg tid", {"age_years": 70, "weight_kg": 70}, False),  # older adult
+        ({"text": "baclofen 5 mg tid", "new": True}, ADULT, False),  # a start, not maintenance
+        ("Gablofen 150 mcg/day intrathecal", ADULT, False),  # cerebral origin starts at 90
+        ("Gablofen 50 mcg/day intrathecal", ADULT, True),
     ],
 )
 def test_dose_below_usual_only_for_maintenance_ranges(
-    med: str, patient: dict[str, Any], below: bool
+    med: str | dict[str, Any], patient: dict[str, Any], below: bool
 ) -> None:
     a = run(med, patient)
     assert ("dose_below_usual" in codes(a)) is below

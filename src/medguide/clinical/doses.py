@@ -542,16 +542,28 @@ def _daily_findings(ctx: Context, total: DailyTotal, rule: DoseRule) -> Iterable
             sources=rule.sources,
         )
     if rule.usual_daily is not None and _below_usual_applies(ctx, drug, total, rule):
-        low = convert_mass(rule.usual_daily[0].value, rule.usual_daily[0].unit, total.unit)
+        # the lowest usual maintenance dose of every rule that could be this person's (spinal
+        # or cerebral origin are not known from an order)
+        age = ctx.patient.age_years
+        lows = [
+            convert_mass(r.usual_daily[0].value, r.usual_daily[0].unit, total.unit)
+            for r in drug.dosing
+            if r.route == total.route
+            and r.usual_is_maintenance
+            and r.usual_daily is not None
+            and r.population == rule.population
+            and (age is None or r.age_years.contains(age))
+        ]
+        low = min(lows) if lows else 0.0
         if total.complete and 0 < total.amount < low:
             yield Finding(
                 code="dose_below_usual",
                 severity=_sev("dose_below_usual"),
                 message=(
-                    f"{fmt_number(total.amount)} {total.unit} a day of {drug.name} is below the "
-                    f"usual maintenance range ({rule.usual_daily[0]}–{rule.usual_daily[1]} a "
-                    "day). That can be right (kidney function, age, tolerance); it is shown for "
-                    "information."
+                    f"{fmt_number(total.amount)} {total.unit} a day of {total.route} "
+                    f"{drug.name} is below the usual maintenance doses, which start at "
+                    f"{fmt_number(low)} {total.unit} a day. That can be right (kidney function, "
+                    "age, tolerance); it is shown for information."
                 ),
                 drugs=(drug.id,),
                 details={"daily_total": total.amount, "usual_low": low, "rule": rule.id},

@@ -19,7 +19,14 @@ The shapes of a written prescription it reads, each into what it states (never m
   "400 mcg/24h", "20 mcg/h", "60 mg per day"), weight-based doses ("2 mg/kg/dose",
   "0.5 mg/kg/day divided TID"; the amount is worked out from the weight later);
 - enteral routes (G-tube, NG, PEG, "via tube") as oral; numbers in words ("two tablets",
-  "ten milligrams"); thousands separators ("1,000 mcg").
+  "ten milligrams"); thousands separators ("1,000 mcg"); clock times ("at 8am and 8pm");
+- a dose said two ways ("20 mg (2 tabs)", "Ozobax 5 mL (5 mg)", "2 tablets (20 mg total)"):
+  read once, and the two must agree;
+- what is not a dose: a quantity dispensed ("#90", "disp 90 tabs"), a duration ("x 7 days"),
+  a stated ceiling ("max 40 mg/day", which bounds an as-needed order).
+
+Two doses joined by "then", "increase", "or" are a schedule or alternatives, never added up;
+a count after the frequency ("10 mg tid, 90 tabs") may be the supply, so it is not read.
 
 Two rules a reader of orders must keep (ISMP, S86):
 - an error-prone form (`_ERROR_PRONE`: "qd", "HS", "U", "cc", "µg", "5.0 mg", ".5 mg",

@@ -930,3 +930,20 @@ def test_a_stated_concentration_that_differs_from_the_product() -> None:
              "concentration": "5 mg/mL"})  # fmt: skip
     f = finding(a, "concentration_confusion")
     assert f.severity == "high" and f.details["fold"] == 5
+
+
+@pytest.mark.parametrize(
+    "med",
+    [
+        "baclofen 0.02 g tid",
+        "baclofen 20000 mcg tid",
+        "Gablofen 0.4 mg/day intrathecal",
+        "Gablofen 400 mcg/day intrathecal",
+        {"drug": "Lioresal Intrathecal", "dose": 0.3, "unit": "mg/day", "route": IT},
+    ],
+)
+def test_a_correct_conversion_is_never_called_a_unit_error(med: str | dict[str, Any]) -> None:
+    a = run(med)
+    for f in a.findings:
+        assert "fold" not in f.message and "thousand" not in f.message, f.message
+    assert "unit_mismatch" not in codes(a)

@@ -180,7 +180,7 @@ def dose_of(catalog: Catalog, order: Order, weight_kg: float | None = None) -> D
             largest = max(largest, amount)
             total += amount * part.doses_per_day
             pieces.append(
-                f"{fmt_number(part.dose)} {part.unit} {part.when}"
+                f"{_quantity(part.dose, part.unit)} {part.when}"
                 f" ({fmt_number(amount)} {unit} × {fmt_number(part.doses_per_day)})"
             )
         how = " + ".join(pieces) + f" = {fmt_number(total)} {unit} a day"

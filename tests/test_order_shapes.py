@@ -429,15 +429,32 @@ def test_plain_forms_are_not_flagged(text: str) -> None:
 
 
 # --- names matched only by spelling ---------------------------------------------------------
-def test_a_fuzzy_name_is_confirmed_not_accepted() -> None:
-    a = run("bacolfen 10 mg PO TID")
+@pytest.mark.parametrize(
+    ("med", "written", "suggestion", "total"),
+    [
+        ("bacolfen 10 mg PO TID", "bacolfen", "baclofen", 30),
+        ("baclofin 10 mg tid", "baclofin", "baclofen", 30),
+        ({"drug": "bacolfen", "dose": 10, "unit": "mg", "frequency": "TID"}, "bacolfen",
+         "baclofen", 30),
+        ("tizanadine 2 mg tid", "tizanadine", "tizanidine", None),
+    ],
+)  # fmt: skip
+def test_a_fuzzy_name_is_confirmed_not_accepted(
+    med: str | dict[str, Any], written: str, suggestion: str, total: float | None
+) -> None:
+    a = run(med)
     f = finding(a, "unknown_drug")
-    assert f.details["did_you_mean"] == "baclofen"
-    assert daily(a, "oral") == 30  # still checked, for the suggestion
-    assert any("bacolfen" in n.reason and "baclofen" in n.reason for n in a.not_checked)
+    assert f.details["did_you_mean"] == suggestion and f.severity == "moderate"
+    if total is not None:
+        assert daily(a, "oral") == total  # still checked, for the suggestion
+    assert any(written in n.reason and suggestion in n.reason for n in a.not_checked)
 
 
-@pytest.mark.parametrize("text", ["baclofene 5mg tds", "Lioresal 10 mg tid", "Ozobax 5 mL tid"])
+@pytest.mark.parametrize(
+    "text",
+    ["baclofene 5mg tds", "Lioresal 10 mg tid", "Ozobax 5 mL tid", "Baclo-fen 5 mg tid",
+     "tizanidine 2 mg tid"],
+)  # fmt: skip
 def test_brands_and_synonyms_are_accepted(text: str) -> None:
     assert "unknown_drug" not in codes(run(text))
 

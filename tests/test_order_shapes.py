@@ -731,10 +731,16 @@ def test_an_order_that_cannot_be_counted_is_high(med: str) -> None:
 
 
 def test_severity_table_is_one_documented_mapping() -> None:
+    import re
+
     from medguide.clinical import doses
 
     rules = doses.SEVERITY_RULES
     assert doses.__doc__ and rules
+    # the table people read (the module docstring) and the mapping the code uses agree
+    documented = sorted(re.findall(r"^\| `(\w+)` \| [^|]+ \| (\w+) \|$", doses.__doc__, re.M))
+    used = sorted((code, sev) for code, cases in rules.items() for sev in cases.values())
+    assert documented == used
     assert rules["max_daily_dose_exceeded"]["at_or_above_1.5x"] == "critical"
     assert rules["concentration_confusion"]["two_fold_or_more"] == "high"
     assert rules["max_doses_per_day_exceeded"]["default"] == "high"

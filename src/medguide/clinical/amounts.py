@@ -212,7 +212,9 @@ def dose_of(catalog: Catalog, order: Order, weight_kg: float | None = None) -> D
         result = f"{fmt_number(stated)} {unit} a day"
         how = result if worked == result[: -len(" a day")] else f"{worked} = {result}"
         each = stated / per_day if per_day else None
-        if each is not None:
+        if each is not None and per_day is not None and per_day < 1:
+            how += f", {fmt_number(each)} {unit} every {fmt_number(1 / per_day)} days"
+        elif each is not None:
             how += f", {fmt_number(each)} {unit} in each of {fmt_number(per_day or 0)} doses"
         else:
             how += " (a stated daily total or a rate; no single dose)"

@@ -11,7 +11,8 @@
   the route is dosed in), `concentration_confusion`, `duplicate_ingredient`. An order whose
   amount or daily total cannot be counted is `ambiguous_order`, high: it is never passed.
 
-Severities come from one table, `SEVERITY_RULES`, not from each rule:
+Severities come from one table, `SEVERITY_RULES` (in `dose_severity.py`, shared with the
+order reader), not from each rule:
 
 | code | case | severity |
 |---|---|---|
@@ -29,6 +30,9 @@ Severities come from one table, `SEVERITY_RULES`, not from each rule:
 | `unknown_drug` | a name that does not resolve | high |
 | `unknown_drug` | a name matched only by its spelling (confirm it) | moderate |
 | `dose_below_usual` | under a usual maintenance range | info |
+| `titration_too_fast` | a new start above the first step of the schedule | moderate |
+| `duplicate_ingredient` | the same ingredient in two or more orders | high |
+| `error_prone_abbreviation` | a form on the ISMP list | moderate |
 
 Totals are kept per route: oral doses are in mg and intrathecal in mcg, and the two are never
 added (DESIGN.md, Knowledge).
@@ -37,7 +41,7 @@ added (DESIGN.md, Knowledge).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Final
 
 from medguide.clinical.amounts import (
@@ -47,7 +51,8 @@ from medguide.clinical.amounts import (
     route_of,
 )
 from medguide.clinical.context import Context
-from medguide.clinical.findings import CheckResult, Finding, NotChecked, Severity
+from medguide.clinical.dose_severity import SEVERITY_RULES, severity_of
+from medguide.clinical.findings import CheckResult, Finding, NotChecked
 from medguide.clinical.model import Order
 from medguide.knowledge.models.base import Quantity
 from medguide.knowledge.models.drug import DoseRule, Drug
@@ -56,23 +61,6 @@ from medguide.units import convert_mass, fmt_number, is_mass
 # ISMP's advice on liquid baclofen (prescribe in mg, show the concentration) is the source of
 # the concentration check; the unit check leans on the route's own dose rules. [S8]
 
-SEVERITY_RULES: Final[Mapping[str, Mapping[str, Severity]]] = {
-    "max_daily_dose_exceeded": {"default": "high", "at_or_above_1.5x": "critical"},
-    "max_single_dose_exceeded": {"default": "high"},
-    "max_doses_per_day_exceeded": {"default": "high"},
-    "unit_mismatch": {"default": "critical"},
-    "concentration_confusion": {
-        "named_product": "moderate",
-        "unnamed_product": "high",
-        "two_fold_or_more": "high",
-        "under_two_fold": "moderate",
-    },
-    "ambiguous_order": {"default": "high"},
-    "route_not_available": {"default": "high"},
-    "unknown_drug": {"default": "high", "spelling_only": "moderate"},
-    "dose_below_usual": {"default": "info"},
-}
-"""The one table of dose-check severities (the module docstring shows it for people)."""
 
 CRITICAL_FOLD: Final = 1.5  # a daily total at or above 1.5 × the maximum is critical
 # An amount this many times beyond the whole range a route is dosed in (above its largest dose
@@ -82,8 +70,8 @@ CRITICAL_FOLD: Final = 1.5  # a daily total at or above 1.5 × the maximum is cr
 UNIT_SLIP_FOLD: Final = 30.0
 
 
-def _sev(code: str, case: str = "default") -> Severity:
-    return SEVERITY_RULES[code][case]
+_sev = severity_of
+__all__ = ["SEVERITY_RULES", "applicable_rule", "bolus_rule", "check_doses", "check_orders"]
 
 
 # --- orders -----------------------------------------------------------------------------
@@ -585,7 +573,7 @@ def _titration(ctx: Context, total: DailyTotal, rule: DoseRule) -> Finding | Non
     drug = ctx.catalog.drugs[total.drug_id]
     return Finding(
         code="titration_too_fast",
-        severity="moderate",
+        severity=_sev("titration_too_fast"),
         message=(
             f"{drug.name} is being started at {fmt_number(total.amount)} {total.unit} a day; the "
             f"schedule starts at {first.dose} {first.doses_per_day} times a day "
@@ -615,7 +603,7 @@ def _duplicates(ctx: Context) -> Iterable[Finding]:
         routes = {route_of(o, drug) for o in orders}
         yield Finding(
             code="duplicate_ingredient",
-            severity="high",
+            severity=_sev("duplicate_ingredient"),
             message=(
                 f"{len(orders)} orders contain the same medicine, {drug.name}: "
                 + "; ".join(f"'{o.text}'" for o in orders)

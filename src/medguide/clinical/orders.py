@@ -49,6 +49,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Final
 
+from medguide.clinical.dose_severity import severity_of
 from medguide.clinical.findings import Finding
 from medguide.clinical.model import DosePart, Order, Resolved
 from medguide.clinical.request import Medication, Pump
@@ -1187,7 +1188,7 @@ def _error_prone_finding(
     why, instead = _ERROR_PRONE[form]
     return Finding(
         code="error_prone_abbreviation",
-        severity="moderate",
+        severity=severity_of("error_prone_abbreviation"),
         message=f"Medication {index + 1} ('{label}'): '{written}' is on the ISMP list of "
         f"error-prone forms, it {why}; write {instead} instead.",
         drugs=drugs,
@@ -1207,7 +1208,7 @@ def _ambiguous_finding(
 ) -> Finding:
     return Finding(
         code="ambiguous_order",
-        severity="high",
+        severity=severity_of("ambiguous_order"),
         message=f"Medication {index + 1} ('{label}') cannot be read with confidence: {problem}. "
         "It was not guessed; confirm the order with the prescriber.",
         drugs=drugs,

@@ -14,9 +14,10 @@ from medguide.cli import app
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCKS = re.findall(r"```bash\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+HEREDOCS = dict(
+    re.findall(r"cat > ([\w.-]+\.json) <<'JSON'\n(.*?)\nJSON\n", "\n".join(BLOCKS), re.S)
+)
 HEREDOC = re.search(r"cat > case.json <<'JSON'\n(.*?)\nJSON\n", "\n".join(BLOCKS), re.S)
-# every file the README writes with a here-document, so each example can use its own
-FILES = re.findall(r"cat > (\S+) <<'JSON'\n(.*?)\nJSON\n", "\n".join(BLOCKS), re.S)
 SKIP = {"knowledge schema --write"}  # rewrites packaged files; covered by test_catalog
 
 
@@ -39,7 +40,7 @@ def test_readme_has_commands() -> None:
 def test_readme_command_runs(line: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert HEREDOC is not None
     monkeypatch.chdir(tmp_path)
-    for name, body in FILES:
+    for name, body in HEREDOCS.items():  # every file the README writes, as a reader would
         (tmp_path / name).write_text(body, encoding="utf-8")
     args = shlex.split(line, comments=True)[1:]
     result = CliRunner().invoke(app, args)

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from medguide.clinical.amounts import DailyTotal, Dose, compute_daily_totals, compute_doses
 from medguide.clinical.kidney_function import KidneyFunction, compute_kidney_function
 from medguide.clinical.model import Order, Resolved
-from medguide.clinical.orders import parse_medication, read_pump, read_pump_bolus
+from medguide.clinical.orders import parse_medication
 from medguide.clinical.request import AssessRequest, Patient
 from medguide.knowledge.catalog import Catalog
 from medguide.knowledge.names import resolve_name
@@ -98,34 +98,9 @@ class Context:
         return compute_patient_values(self.request.patient)
 
     @cached_property
-    def pump_order(self) -> Order | None:
-        """The pump's daily dose as an order, unless an intrathecal order already states it."""
-        order = read_pump(self.catalog, self.request.pump, len(self.orders))
-        if order is None or any(
-            o.name.drug_id == order.name.drug_id and o.route == "intrathecal" for o in self.orders
-        ):
-            return None
-        return order
-
-    @cached_property
-    def pump_bolus_order(self) -> Order | None:
-        """The pump's bolus as an order, unless an intrathecal bolus order already states it."""
-        order = read_pump_bolus(self.catalog, self.request.pump, len(self.orders) + 1)
-        if order is None or any(
-            o.name.drug_id == order.name.drug_id and o.route == "intrathecal" and o.bolus
-            for o in self.orders
-        ):
-            return None
-        return order
-
-    @property
-    def pump_orders(self) -> tuple[Order, ...]:
-        return tuple(o for o in (self.pump_order, self.pump_bolus_order) if o is not None)
-
-    @cached_property
     def doses(self) -> tuple[Dose, ...]:
-        orders = (*self.orders, *self.pump_orders)
-        return compute_doses(self.catalog, orders, self.patient.weight_kg)
+        # the weight turns a dose per kg into an amount (nothing else of the person is used)
+        return compute_doses(self.catalog, self.orders, self.patient.weight_kg)
 
     @cached_property
     def daily_totals(self) -> tuple[DailyTotal, ...]:
@@ -138,9 +113,14 @@ class Context:
         return frozenset(i for i in ids if i)
 
     def starting(self, drug_id: str, order_indexes: tuple[int, ...]) -> bool:
-        """A first start: the person is naive to the drug, or every order of it is new."""
-        mine = [i for i in order_indexes if i < len(self.orders)]  # a pump is never new
-        return drug_id in self.naive_to or (bool(mine) and all(self.orders[i].new for i in mine))
+        """A first start: the person is naive to the drug, or every order of it is new and
+        none of them replaces an earlier regimen (a change of dose is not a first start)."""
+        meds = self.request.medications
+        return drug_id in self.naive_to or (
+            bool(order_indexes)
+            and all(self.orders[i].new for i in order_indexes)
+            and not any(i < len(meds) and meds[i].replaces for i in order_indexes)
+        )
 
     def orders_of(self, drug_id: str) -> tuple[Order, ...]:
         return tuple(o for o in self.orders if o.name.drug_id == drug_id)

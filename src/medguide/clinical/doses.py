@@ -80,7 +80,7 @@ __all__ = ["SEVERITY_RULES", "applicable_rule", "bolus_rule", "check_doses", "ch
 def check_orders(ctx: Context) -> CheckResult:
     findings: list[Finding] = []
     not_checked: list[NotChecked] = []
-    for o in (*ctx.orders, *ctx.pump_orders):
+    for o in ctx.orders:
         findings.extend(o.issues)
         if not o.name.known:
             findings.append(
@@ -369,56 +369,6 @@ def _two_concentrations(d: Dose, a: str, b: str, fold: float, sources: tuple[str
     )
 
 
-def _pump_concentration(ctx: Context) -> Finding | None:
-    pump = ctx.request.pump
-    if pump is None or not pump.concentration or not pump.programmed_concentration:
-        return None
-    from medguide.units import MASS_IN_MG, parse_concentration
-
-    held = parse_concentration(pump.concentration)
-    prog = parse_concentration(pump.programmed_concentration)
-    a, b = held[0] * MASS_IN_MG[held[1]], prog[0] * MASS_IN_MG[prog[1]]
-    if abs(a - b) <= 1e-12:
-        return None
-    dose = next((d for d in ctx.doses if d.order.source == "pump"), None)
-    drug = dose.drug if dose else None
-    fold = max(a, b) / min(a, b)
-    name = drug.name if drug else pump.drug
-    delivered = (
-        f" It delivers about {fmt_number(dose.daily)} {dose.unit} a day instead of "
-        f"{fmt_number(pump.daily_dose or 0)}."
-        if dose is not None and dose.daily is not None
-        else ""
-    )
-    return Finding(
-        code="concentration_confusion",
-        severity=_sev(
-            "concentration_confusion", "two_fold_or_more" if fold >= 2 else "under_two_fold"
-        ),
-        message=(
-            f"The {name} pump holds {pump.concentration} but is programmed for "
-            f"{pump.programmed_concentration}: {fmt_number(fold)} times "
-            + ("more" if a > b else "less")
-            + f" drug than programmed reaches the spinal fluid.{delivered} Check the pump "
-            "and the reservoir now: too much risks overdose (drowsiness, slow breathing, coma), "
-            "too little risks withdrawal."
-        ),
-        drugs=(drug.id if drug else pump.drug,),
-        details={
-            "held": pump.concentration,
-            "programmed": pump.programmed_concentration,
-            "fold": fold,
-            "delivered_daily": dose.daily if dose else None,
-        },
-        advice=("contact_prescriber",),
-        sources=tuple(
-            dict.fromkeys(s for p in drug.products if p.route == "intrathecal" for s in p.sources)
-        )
-        if drug
-        else (),
-    )
-
-
 def _limit_findings(d: Dose, rule: DoseRule, bolus: bool) -> Iterable[Finding]:
     if d.amount is None:
         return
@@ -685,9 +635,6 @@ def check_doses(ctx: Context) -> CheckResult:
                     (d.drug.id,),
                 )
             )
-    pump = _pump_concentration(ctx)
-    if pump is not None:
-        findings.append(pump)
     totals = ctx.daily_totals
     for total in totals:
         drug = ctx.catalog.drugs[total.drug_id]
@@ -753,13 +700,4 @@ def check_doses(ctx: Context) -> CheckResult:
         ],
         "doses": [d.as_dict() for d in ctx.doses],
     }
-    pump_dose = next((d for d in ctx.doses if d.order is ctx.pump_order), None)
-    if pump_dose is not None and ctx.request.pump is not None:
-        computed["pump"] = {
-            "programmed_daily": ctx.request.pump.daily_dose,
-            "programmed_unit": ctx.request.pump.unit,
-            "delivered_daily": pump_dose.daily,
-            "unit": pump_dose.unit,
-            "how": pump_dose.how,
-        }
     return CheckResult(findings=tuple(findings), not_checked=tuple(not_checked), computed=computed)

@@ -45,14 +45,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Final
 
 from medguide.clinical.dose_severity import severity_of
 from medguide.clinical.findings import Finding
 from medguide.clinical.model import DosePart, Order, Resolved
-from medguide.clinical.request import Medication, Pump
+from medguide.clinical.request import Medication
 from medguide.knowledge.catalog import Catalog
 from medguide.knowledge.names import resolve_name
 from medguide.units import (
@@ -1215,46 +1215,3 @@ def _ambiguous_finding(
         details={"medication": index, "field": where, "problem": problem},
         advice=("contact_prescriber",),
     )
-
-
-def read_pump_bolus(catalog: Catalog, pump: Pump | None, index: int) -> Order | None:
-    """A bolus the pump gives (`bolus_mcg`), checked against the bolus limits."""
-    if pump is None or pump.bolus_mcg is None:
-        return None
-    med = Medication(
-        drug=pump.drug, dose=pump.bolus_mcg, unit="mcg", route="intrathecal", frequency="bolus"
-    )
-    order = parse_medication(catalog, med, index)
-    return replace(order, source="pump", text=f"pump bolus: {pump.drug} {pump.bolus_mcg:g} mcg")
-
-
-def read_pump(catalog: Catalog, pump: Pump | None, index: int) -> Order | None:
-    """A pump's programmed daily dose as an intrathecal order, checked like any other dose.
-
-    When the reservoir holds another concentration than the pump was programmed for, the
-    pump delivers the programmed volume of what it holds: the order is that delivered dose.
-    """
-    if pump is None or pump.daily_dose is None or pump.unit is None:
-        return None
-    unit = pump.unit if parse_rate_unit(pump.unit) else f"{pump.unit}/day"
-    med = Medication(
-        drug=pump.drug,
-        dose=pump.daily_dose,
-        unit=unit,
-        route="intrathecal",
-        concentration=pump.concentration,
-    )
-    order = parse_medication(catalog, med, index)
-    order = replace(order, source="pump", text=f"pump: {pump.drug} {pump.daily_dose:g} {unit}")
-    held, programmed = pump.concentration, pump.programmed_concentration
-    if held and programmed and order.dose is not None:
-        held_mg = parse_concentration(held)
-        prog_mg = parse_concentration(programmed)
-        ratio = (held_mg[0] * MASS_IN_MG[held_mg[1]]) / (prog_mg[0] * MASS_IN_MG[prog_mg[1]])
-        if abs(ratio - 1) > 1e-9:
-            note = (
-                f"programmed for {programmed} but holding {held}: it delivers "
-                f"{fmt_number(ratio)} times the programmed dose"
-            )
-            order = replace(order, dose=order.dose * ratio, notes=(*order.notes, note))
-    return order

@@ -18,7 +18,8 @@ MAX_MEDICATIONS = 100  # a list longer than this is refused, not screened slowly
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # built on first use: a command that never reads a model never pays for building it
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Patient(Strict):
@@ -115,8 +116,9 @@ class PriorRegimen(Strict):
 
     @model_validator(mode="after")
     def _something(self) -> PriorRegimen:
-        if not (self.text and self.text.strip()) and not (self.drug and self.drug.strip()):
-            raise ValueError("'replaces' needs 'text' or 'drug'")
+        # the drug defaults to the new order's own: a change of dose of the same medicine
+        if not (self.text and self.text.strip()) and self.dose is None:
+            raise ValueError("'replaces' needs the old dose (or its text)")
         return self
 
 

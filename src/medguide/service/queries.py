@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, model_validator
 
-from medguide.clinical.kidney_function import KidneyFunction
-from medguide.clinical.plans import Plan
 from medguide.clinical.request import Patient, Strict
+
+if TYPE_CHECKING:  # an assessment never needs the planner loaded
+    from medguide.clinical.kidney_function import KidneyFunction
+    from medguide.clinical.plans import Plan
 
 Route = Literal["oral", "intrathecal"]
 

@@ -52,7 +52,7 @@ from medguide.clinical.amounts import (
 )
 from medguide.clinical.context import Context
 from medguide.clinical.dose_severity import SEVERITY_RULES, severity_of
-from medguide.clinical.findings import CheckResult, Finding, NotChecked
+from medguide.clinical.findings import CheckResult, Finding, NotChecked, unknown_drug_finding
 from medguide.clinical.model import Order
 from medguide.knowledge.models.base import Quantity
 from medguide.knowledge.models.drug import DoseRule, Drug
@@ -83,68 +83,70 @@ def check_orders(ctx: Context) -> CheckResult:
     for o in ctx.orders:
         findings.extend(o.issues)
         if not o.name.known:
-            findings.append(
-                Finding(
-                    code="unknown_drug",
-                    severity=_sev("unknown_drug"),
-                    message=(
-                        f"'{o.name.query}' is not a medicine medguide recognises; nothing "
-                        "about it was checked. Check the spelling or ask a pharmacist."
-                    ),
-                    drugs=(o.name.query,),
-                    details={"order": o.index, "text": o.text},
-                    advice=("contact_prescriber",),
-                )
-            )
-        elif o.name.method == "fuzzy":
-            suggestion = o.name.matched or o.name.ingredient
-            findings.append(
-                Finding(
-                    code="unknown_drug",
-                    severity=_sev("unknown_drug", "spelling_only"),
-                    message=(
-                        f"'{o.name.query}' is not a name medguide knows; did you mean "
-                        f"{suggestion}? The checks below were run for {suggestion}: confirm "
-                        "the name with the prescriber before relying on them."
-                    ),
-                    drugs=(o.name.ingredient or o.name.query,),
-                    details={
-                        "order": o.index,
-                        "text": o.text,
-                        "did_you_mean": suggestion,
-                        "score": o.name.score,
-                    },
-                    advice=("contact_prescriber",),
-                )
-            )
+            findings.append(unknown_drug_finding(o.name.query, {"order": o.index, "text": o.text}))
+        elif o.name.class_entry is not None:  # known by class: interactions screened
             not_checked.append(
                 NotChecked(
-                    check="drug name",
-                    reason=(
-                        f"'{o.name.query}' matched {suggestion} only by its spelling; every "
-                        f"check of this order rests on it being {suggestion}"
-                    ),
-                    drugs=(o.name.ingredient or o.name.query,),
+                    check="doses",
+                    reason=f"doses of {o.name.query} not checked: known by class only, "
+                    "no monograph (its interactions were screened by class)",
+                    drugs=(o.name.class_entry,),
                 )
             )
-        if o.name.known and not o.name.covered:
-            not_checked.append(
-                NotChecked(
-                    check="all checks",
-                    reason=(
-                        f"'{o.name.query}' is {o.name.ingredient}, a known medicine that "
-                        f"medguide does not cover yet ({o.name.provenance or 'name list'}); "
-                        "its dose, kidney and interaction checks were not run"
-                    ),
-                    drugs=(o.name.ingredient or o.name.query,),
+        else:
+            if o.name.method == "fuzzy":
+                findings.append(_spelling_only(o))
+                suggestion = o.name.matched or o.name.ingredient
+                not_checked.append(
+                    NotChecked(
+                        check="drug name",
+                        reason=(
+                            f"'{o.name.query}' matched {suggestion} only by its spelling; every "
+                            f"check of this order rests on it being {suggestion}"
+                        ),
+                        drugs=(o.name.ingredient or o.name.query,),
+                    )
                 )
-            )
+            if not o.name.covered:
+                not_checked.append(
+                    NotChecked(
+                        check="all checks",
+                        reason=(
+                            f"'{o.name.query}' is {o.name.ingredient}, a known medicine that "
+                            f"medguide does not cover yet ({o.name.provenance or 'name list'}); "
+                            "its dose, kidney and interaction checks were not run"
+                        ),
+                        drugs=(o.name.ingredient or o.name.query,),
+                    )
+                )
         drug = ctx.catalog.drugs.get(o.name.drug_id) if o.name.drug_id else None
         if drug is not None:
             f = _route_not_available(o, drug)
             if f is not None:
                 findings.append(f)
     return CheckResult(findings=tuple(findings), not_checked=tuple(not_checked))
+
+
+def _spelling_only(o: Order) -> Finding:
+    """A name matched only by its spelling is never silently accepted: confirm it."""
+    suggestion = o.name.matched or o.name.ingredient
+    return Finding(
+        code="unknown_drug",
+        severity=_sev("unknown_drug", "spelling_only"),
+        message=(
+            f"'{o.name.query}' is not a name medguide knows; did you mean {suggestion}? The "
+            f"checks below were run for {suggestion}: confirm the name with the prescriber "
+            "before relying on them."
+        ),
+        drugs=(o.name.ingredient or o.name.query,),
+        details={
+            "order": o.index,
+            "text": o.text,
+            "did_you_mean": suggestion,
+            "score": o.name.score,
+        },
+        advice=("contact_prescriber",),
+    )
 
 
 def _route_not_available(o: Order, drug: Drug) -> Finding | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,6 +36,11 @@ def dump_csv(journal: Journal, person_id: str, now: datetime, days: int) -> str:
         if e.occurred_at <= now:
             w.writerow(event_dict(e, snap, tz))
     return buf.getvalue()
+
+
+def _fhir_id(text: str) -> str:
+    """FHIR ids allow letters, digits, '-' and '.', at most 64."""
+    return re.sub(r"[^A-Za-z0-9.-]", "-", text)[:64]
 
 
 def _timing(med: v.Med) -> dict[str, Any]:
@@ -94,10 +100,10 @@ def dump_fhir(journal: Journal, person_id: str, now: datetime, days: int) -> dic
             adherence.append({"url": "ratio", "valueDecimal": round(taken / expected, 4)})
         resource: dict[str, Any] = {
             "resourceType": "MedicationStatement",
-            "id": med.id,
+            "id": _fhir_id(med.id),
             "status": "stopped" if med.stopped_at and med.stopped_at <= now else "active",
             "medicationCodeableConcept": concept,
-            "subject": {"reference": f"Patient/{snap.person.id}"},
+            "subject": {"reference": f"Patient/{_fhir_id(snap.person.id)}"},
             "effectivePeriod": {
                 "start": med.started_at.astimezone(tz).isoformat(),
                 **({"end": med.stopped_at.astimezone(tz).isoformat()} if med.stopped_at else {}),
@@ -114,7 +120,7 @@ def dump_fhir(journal: Journal, person_id: str, now: datetime, days: int) -> dic
                     f"({100 * taken / expected:.0f}%)."
                 }
             ]
-        entries.append({"fullUrl": f"urn:uuid:{med.id}", "resource": resource})
+        entries.append({"fullUrl": f"urn:medguide:medication:{med.id}", "resource": resource})
     return {
         "resourceType": "Bundle",
         "type": "collection",

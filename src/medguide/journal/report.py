@@ -226,7 +226,7 @@ def status(journal: Journal, person_id: str, now: datetime) -> dict[str, Any]:
     flags = [
         s.as_dict(tz)
         for s in snap.symptoms
-        if s.level in RED_FLAG_LEVELS and s.occurred_at >= recent
+        if s.level in RED_FLAG_LEVELS and recent <= s.occurred_at <= now + v.FUTURE_SKEW
     ]
     warnings.sort(key=lambda d: (not d["active"], d["at"]))
     return {

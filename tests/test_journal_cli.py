@@ -70,6 +70,8 @@ def test_a_week_with_two_missed_doses(week: str) -> None:
     during = run_json("journal", "status", "--now", "2026-11-28T21:30-05:00")
     (w,) = [x for x in during["warnings"] if x["code"] == "withdrawal_risk"]
     assert w["active"] and "do_not_double" in w["advice"]
+    advice = during["medications"][0]["missed_dose"]  # from service.missed_dose
+    assert advice["action"] and "do_not_double" in advice["advice"]
     text = run("journal", "status", "--now", "2026-11-28T21:30-05:00")
     assert text.startswith("WARNING [withdrawal_risk]")
     # After the week: adherence, and the gap still shown as an earlier warning.
@@ -230,3 +232,33 @@ def test_foreign_file_refused_from_the_command_line(
     monkeypatch.setenv("MEDGUIDE_HOME", str(home))
     assert "not a medguide journal" in bad("journal", "status")
     assert (home / "journal.sqlite3").read_text() == "not a database"
+
+
+def test_calendar_keeps_clock_times_across_the_dst_change() -> None:
+    from datetime import time
+
+    from icalendar import Calendar
+
+    now = "2026-10-30T07:00-04:00"
+    run("journal", "add-med", "baclofen 5 mg tid", "--tz", TZ, "--start", "2026-10-30T07:00",
+        "--now", now)  # fmt: skip
+    cal = Calendar.from_ical(
+        run("journal", "export", "--format", "ics", "--days", "5", "--now", now).encode()
+    )
+    starts = [e["DTSTART"].dt for e in cal.walk("VEVENT")]
+    assert {s.time() for s in starts} == {time(8), time(14), time(20)}
+    days = {s.date() for s in starts}
+    assert len(starts) == 3 * len(days) and len(days) >= 5  # 25-hour day included
+    names = {str(c["TZNAME"]) for c in cal.walk() if c.name in ("STANDARD", "DAYLIGHT")}
+    assert {"EDT", "EST"} <= names
+
+
+def test_plan_exports_have_alarms(tmp_path: Path) -> None:
+    from icalendar import Calendar
+
+    out = tmp_path / "taper.ics"
+    run("plan", "taper", "--drug", "baclofen", "--dose", "10", "--unit", "mg", "--frequency", "TID",
+        "--start", "2026-03-02", "--timezone", TZ, "--ics", str(out))  # fmt: skip
+    events = Calendar.from_ical(out.read_bytes()).walk("VEVENT")
+    doses = [e for e in events if "finished" not in str(e["SUMMARY"])]
+    assert doses and all(e.walk("VALARM") for e in doses)

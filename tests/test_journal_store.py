@@ -289,3 +289,29 @@ def test_a_postgres_database_with_other_tables_is_refused(journal_url: str) -> N
         assert names == {"invoices"}
     finally:
         engine.dispose()
+
+
+def test_nothing_personal_reaches_the_logs(
+    journal: Journal, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    for name in ("sqlalchemy.engine", "alembic"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    try:
+        med = add_baclofen(journal)
+        journal.add_person("zed", "Zebulon Quirke", "Europe/London", now=T0)
+        journal.record_symptom("s9", "pat", "tingling in my left toe", T0, now=T0)
+        journal.add_note("n9", "pat", "prefers the liquid", at=T0, now=T0)
+        journal.record_dose("d9", "pat", med, "taken", T0, now=T0)
+        with pytest.raises(JournalError):
+            journal.record_dose(
+                "d9", "pat", med, "taken", T0 + timedelta(minutes=1), now=T0 + timedelta(minutes=2)
+            )
+    finally:
+        for name in ("sqlalchemy.engine", "alembic"):
+            logging.getLogger(name).setLevel(logging.NOTSET)
+    logged = caplog.text
+    for secret in ("Zebulon", "tingling", "prefers the liquid", "Europe/London"):
+        assert secret not in logged

@@ -545,6 +545,8 @@ def status(person: Person = "me", now: Now = None, as_json: Json = False) -> Non
         _say(f"{med['drug_name']} ({med['order']})")
         if m["next_due"]:
             _say(f"  next: {m['next_due']['due']} ({m['next_due']['amount']} {med['unit']})")
+        if m["missed_dose"]:
+            _say(f"  missed dose: {m['missed_dose']['message']}")
         _say(
             f"  last 7 days: {a['taken']} of {a['expected']} doses ({_pct(a['adherence'])}), "
             f"{m['missed_last_7_days']} missed; missed in a row now: {m['consecutive_missed']}"

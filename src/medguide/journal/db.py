@@ -123,7 +123,10 @@ def _sqlite_engine(url: str) -> Engine:
         # Created private to the user before SQLite opens it: health data.
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)
-    engine = create_engine(u.set(database=str(path)), connect_args={"timeout": 30})
+    # hide_parameters: no value anyone recorded ever reaches a log line or an error message.
+    engine = create_engine(
+        u.set(database=str(path)), connect_args={"timeout": 30}, hide_parameters=True
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -159,7 +162,7 @@ def create_journal_engine(url: str | None = None) -> Engine:
             raise JournalError(
                 "for PostgreSQL use a postgresql+psycopg://… URL (psycopg 3 is the driver)"
             )
-        return create_engine(u, pool_pre_ping=True)
+        return create_engine(u, pool_pre_ping=True, hide_parameters=True)
     raise JournalError(f"unsupported database {backend!r}: use SQLite or PostgreSQL")
 
 

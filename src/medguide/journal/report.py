@@ -157,6 +157,36 @@ def _daily_warnings(
     return out
 
 
+def _missed_advice(
+    catalog: Catalog, person: Person, record: MedRecord, view: v.MedView, now: datetime
+) -> dict[str, Any] | None:
+    """For a dose missed just now: take it or leave it out, from `service.missed_dose`."""
+    from medguide import service
+
+    elapsed = [s for s in view.slots if s.status in v.ELAPSED]
+    if not elapsed or elapsed[-1].status != "missed" or record.med.prn:
+        return None
+    nxt = next((s for s in view.slots if s.slot.due > now), None)
+    if nxt is None or now - elapsed[-1].slot.due > timedelta(hours=24):
+        return None
+    tz = person.tz
+    try:
+        advice = service.missed_dose(
+            catalog,
+            service.MissedDoseQuery(
+                drug=record.med.drug_id,
+                missed=elapsed[-1].slot.due.astimezone(tz).isoformat(),
+                next_due=nxt.slot.due.astimezone(tz).isoformat(),
+                timezone=person.timezone,
+                count=min(v.consecutive_missed(view.slots), 100),
+            ),
+            now.astimezone(tz),
+        )
+    except service.ServiceError:
+        return None
+    return {"action": advice.action, "message": advice.message, "advice": list(advice.advice)}
+
+
 def _slot_dicts(states: Sequence[v.SlotState], person: Person) -> list[dict[str, Any]]:
     return [s.as_dict(person.tz) for s in states]
 
@@ -207,6 +237,7 @@ def status(journal: Journal, person_id: str, now: datetime) -> dict[str, Any]:
                 }
                 if last
                 else None,
+                "missed_dose": _missed_advice(catalog, person, record, view, now),
                 "missed_last_7_days": sum(1 for s in week if s.status == "missed"),
                 "consecutive_missed": v.consecutive_missed(view.slots),
                 "adherence_7_days": {

@@ -315,3 +315,22 @@ def test_nothing_personal_reaches_the_logs(
     logged = caplog.text
     for secret in ("Zebulon", "tingling", "prefers the liquid", "Europe/London"):
         assert secret not in logged
+
+
+def test_stock_counted_long_ago_is_summed_in_the_database(journal: Journal) -> None:
+    med = add_baclofen(journal)
+    journal.record_stock("k", "pat", med, "count", 1000, at=T0, now=T0)
+    for day in range(60):
+        at = T0 + timedelta(days=day, hours=1)
+        journal.record_dose(f"s{day}", "pat", med, "taken", at, now=at)  # 10 mg each
+    journal.record_dose(
+        "big",
+        "pat",
+        med,
+        "taken",
+        T0 + timedelta(days=1, hours=7),
+        amount=20,
+        now=T0 + timedelta(days=2),
+    )
+    st = report.status(journal, "pat", T0 + timedelta(days=61))
+    assert st["medications"][0]["stock"]["on_hand"] == 1000 - 600 - 20

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from medguide.journal import views as v
-from medguide.journal.report import build_views
+from medguide.journal.report import build_views, stock_of
 from medguide.journal.store import Journal
 
 FEED_DAYS = 30
@@ -24,7 +24,8 @@ def _amount(amount: float | None, unit: str) -> str:
 
 def feed_events(journal: Journal, person_id: str, now: datetime, days: int) -> list[dict[str, Any]]:
     now = now.astimezone(UTC)
-    snap = journal.snapshot(person_id, now - timedelta(days=2))
+    since = now - timedelta(days=2)
+    snap = journal.snapshot(person_id, since)
     pv = build_views(journal.catalog, snap, now - timedelta(days=1), now)
     tz = snap.person.tz
     end = now + timedelta(days=days)
@@ -64,12 +65,7 @@ def feed_events(journal: Journal, person_id: str, now: datetime, days: int) -> l
                 }
             )
         daily = v.expected_daily_amount(med, tz, now, view.intakes)
-        last_count = max(
-            (s.at for s in snap.stock if s.medication_id == med.id and s.kind == "count"),
-            default=None,
-        )
-        intakes = journal.intakes_since(med.id, last_count) if last_count else []
-        stock = v.stock_left(med, snap.stock, intakes, daily, tz, now)
+        stock = stock_of(journal, snap, med, view, daily, now, since)
         if stock.refill_by is not None and stock.refill_by <= end.astimezone(tz).date():
             day: date = max(stock.refill_by, now.astimezone(tz).date())
             out.append(

@@ -187,6 +187,23 @@ def _missed_advice(
     return {"action": advice.action, "message": advice.message, "advice": list(advice.advice)}
 
 
+def stock_of(
+    journal: Journal,
+    snap: Snapshot,
+    med: v.Med,
+    view: v.MedView,
+    daily: float | None,
+    now: datetime,
+    since: datetime,
+) -> v.Stock:
+    """Stock now: the view's intakes since `since`, and what was taken between the last
+    count and `since` summed by the database (a count a year ago reads no year of rows)."""
+    counts = [s.at for s in snap.stock if s.medication_id == med.id and s.kind == "count"]
+    last = max(counts, default=None)
+    used = journal.amount_taken(med, last, since) if last is not None and last < since else 0.0
+    return v.stock_left(med, snap.stock, view.intakes, daily, snap.person.tz, now, used_before=used)
+
+
 def _slot_dicts(states: Sequence[v.SlotState], person: Person) -> list[dict[str, Any]]:
     return [s.as_dict(person.tz) for s in states]
 
@@ -207,14 +224,7 @@ def status(journal: Journal, person_id: str, now: datetime) -> dict[str, Any]:
         if record.med.stopped_at is not None and record.med.stopped_at < since:
             continue
         daily = v.expected_daily_amount(record.med, tz, now, view.intakes)
-        last_count = max(
-            (s.at for s in snap.stock if s.medication_id == record.med.id and s.kind == "count"),
-            default=None,
-        )
-        intakes: Sequence[v.DoseEvent] = view.intakes
-        if last_count is not None and last_count < since:
-            intakes = journal.intakes_since(record.med.id, last_count)
-        stock = v.stock_left(record.med, snap.stock, intakes, daily, tz, now)
+        stock = stock_of(journal, snap, record.med, view, daily, now, since)
         week = [s for s in view.slots if s.slot.due >= recent]
         by_day = v.adherence(week, tz, "day")
         taken = sum(a.taken for a in by_day)

@@ -184,6 +184,7 @@ notes = Table(
     Column("recorded_by", ID, ForeignKey("persons.id"), nullable=False),
 )
 schedules.append_column(Column("grace_minutes", Integer, nullable=False, server_default="60"))
+Index("ix_dose_events_medication_time", dose_events.c.medication_id, dose_events.c.occurred_at)
 
 __all__ = [
     "UTCDateTime",

@@ -509,8 +509,13 @@ def stock_left(
     expected_daily: float | None,
     tz: tzinfo,
     now: datetime,
+    *,
+    used_before: float = 0.0,
 ) -> Stock:
-    """On hand now = the last count, plus refills since, minus what was taken since."""
+    """On hand now = the last count, plus refills since, minus what was taken since.
+
+    `intakes` may be only the recent ones; `used_before` is then the amount taken between
+    the count and the first of them (summed by the caller)."""
     now = _aware(now, "now")
     mine = sorted((s for s in stock if s.medication_id == med.id), key=lambda s: s.at)
     counts = [s for s in mine if s.kind == "count" and s.at <= now]
@@ -519,6 +524,7 @@ def stock_left(
     base = counts[-1]
     on_hand = base.quantity + sum(s.quantity for s in mine if s.kind == "refill" and s.at > base.at)
     refills = next((s.refills_left for s in reversed(mine) if s.refills_left is not None), None)
+    on_hand -= used_before
     for e in intakes:
         if e.medication_id == med.id and base.at < e.occurred_at <= now:
             amount = e.amount if e.amount is not None else med.dose

@@ -1,4 +1,5 @@
-"""Notes, and a grace window per schedule before a dose counts as missed.
+"""Notes, a grace window per schedule before a dose counts as missed, and an index for
+reading one medicine's doses over time (stock since the last count).
 
 Revision ID: 0002
 Revises: 0001
@@ -35,9 +36,13 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["recorded_by"], ["persons.id"]),
     )
     op.create_index("ix_notes_person_id", "notes", ["person_id"])
+    op.create_index(
+        "ix_dose_events_medication_time", "dose_events", ["medication_id", "occurred_at"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_dose_events_medication_time", "dose_events")
     op.drop_index("ix_notes_person_id", "notes")
     op.drop_table("notes")
     with op.batch_alter_table("schedules") as batch:

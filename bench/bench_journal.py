@@ -15,7 +15,6 @@ Run: .venv/bin/python bench/bench_journal.py [--quick]
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -28,7 +27,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
 
-from timing import percentile, report  # noqa: E402
+from timing import report  # noqa: E402
 
 import journal_torture as torture  # noqa: E402
 from medguide.journal import report as journal_report  # noqa: E402
@@ -41,8 +40,11 @@ PG = os.environ.get("MEDGUIDE_BENCH_POSTGRES_URL")
 
 @contextmanager
 def database(kind: str) -> Iterator[str]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as d:
+    if kind.startswith("sqlite"):
+        # "sqlite-tmpfs": the same file in memory-backed /dev/shm, where fsync costs nothing,
+        # to show medguide's own time apart from the disk's.
+        where = "/dev/shm" if kind == "sqlite-tmpfs" and Path("/dev/shm").is_dir() else None
+        with tempfile.TemporaryDirectory(dir=where) as d:
             yield f"sqlite:///{d}/journal.sqlite3"
         return
     assert PG
@@ -73,6 +75,44 @@ def bench_record(url: str, label: str) -> None:
             j.record_dose(f"b{i}", "pat", med, "taken", at, now=torture.LATER)
             times.append((time.perf_counter() - t) * 1000)
     report(f"record a dose, {label}", times, "ms")
+
+
+def bench_floor(url: str, label: str) -> None:
+    """The storage's own commit time, without medguide: one row inserted and committed with
+    the same durability (SQLite WAL + synchronous=FULL; PostgreSQL's default fsync)."""
+    n = 300 if QUICK else 2000
+    times = []
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        con = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        con.execute("PRAGMA journal_mode = WAL")
+        con.execute("PRAGMA synchronous = FULL")
+        con.execute("CREATE TABLE t (id TEXT PRIMARY KEY)")
+        for i in range(n):
+            t = time.perf_counter()
+            con.execute("BEGIN IMMEDIATE")
+            con.execute("INSERT INTO t VALUES (?)", (str(i),))
+            con.execute("COMMIT")
+            times.append((time.perf_counter() - t) * 1000)
+        con.close()
+    else:
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        u = make_url(url)
+        options = u.query.get("options")
+        with psycopg.connect(
+            host=u.host, port=u.port, user=u.username, dbname=u.database, options=options
+        ) as con:
+            con.execute("CREATE TABLE t (id TEXT PRIMARY KEY)")
+            con.commit()
+            for i in range(n):
+                t = time.perf_counter()
+                con.execute("INSERT INTO t VALUES (%s)", (str(i),))
+                con.commit()
+                times.append((time.perf_counter() - t) * 1000)
+    report(f"floor: bare insert + durable commit, {label}", times, "ms")
 
 
 def bench_status(url: str, label: str) -> None:
@@ -133,14 +173,15 @@ def bench_kill(url: str, label: str) -> None:
 
 
 def main() -> None:
+    with database("sqlite-tmpfs") as url:
+        bench_record(url, "sqlite on tmpfs (no disk flush)")
     kinds = ["sqlite"] + (["postgresql"] if PG else [])
     for kind in kinds:
-        for fn in (bench_record, bench_status, bench_concurrent, bench_kill):
+        for fn in (bench_floor, bench_record, bench_status, bench_concurrent, bench_kill):
             with database(kind) as url:
                 fn(url, kind)
     if not PG:
         print("PostgreSQL skipped: set MEDGUIDE_BENCH_POSTGRES_URL")
-    _ = (statistics, percentile)
 
 
 if __name__ == "__main__":

@@ -262,3 +262,18 @@ def test_plan_exports_have_alarms(tmp_path: Path) -> None:
     events = Calendar.from_ical(out.read_bytes()).walk("VEVENT")
     doses = [e for e in events if "finished" not in str(e["SUMMARY"])]
     assert doses and all(e.walk("VALARM") for e in doses)
+
+
+def test_skip_ahead_and_plan_errors(week: str) -> None:
+    now = "2026-11-30T07:00-05:00"
+    skipped = run_json("journal", "skip", "baclofen", "--for", "2026-11-30T20:00", "--now", now)
+    assert skipped["event"]["kind"] == "skipped"
+    hist = run_json("journal", "history", "--days", "1", "--now", "2026-11-30T21:30-05:00")
+    last = hist["medications"][0]["slots"][-1]
+    assert last["due"] == "2026-11-30T20:00:00-05:00" and last["status"] == "skipped"
+    assert "drug" in bad("journal", "add-med", "--plan", "titrate", "--now", now)
+    assert "target" in bad("journal", "add-med", "--drug", "baclofen", "--plan", "titrate",
+                           "--target", "lots", "--now", now)  # fmt: skip
+    assert "--plan" in bad(
+        "journal", "add-med", "--drug", "baclofen", "--plan", "stop", "--now", now
+    )

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
-from medguide.cli.common import catalog, fail, fail_service, print_json
+from medguide.cli.common import catalog, fail, fail_service, print_json, validated
 from medguide.cli.words import ADVICE_TEXT, LEVEL_TEXT
 
 if TYPE_CHECKING:
@@ -246,9 +246,13 @@ def add_med(
             if plan not in ("titrate", "taper"):
                 fail("--plan is titrate or taper", field="plan")
             who = j.person(person)
-            query = service.PlanQuery.model_validate(
+            named = drug or next(iter((order or "").split()), None)
+            if not named:
+                fail("a plan needs the drug: --drug baclofen", field="drug")
+            query = validated(
+                service.PlanQuery,
                 {
-                    "drug": drug or (order or "").split()[0] if (drug or order) else "",
+                    "drug": named,
                     "start": begin.astimezone(zone).date(),
                     "target": target,
                     "dose": dose,
@@ -257,7 +261,7 @@ def add_med(
                     "step_days": step_days,
                     "days": days,
                     "patient": {"age_years": who.age_years},
-                }
+                },
             )
             try:
                 plan_result = (service.plan_titrate if plan == "titrate" else service.plan_taper)(
@@ -401,7 +405,8 @@ def skip(
     as_json: Json = False,
 ) -> None:
     """Record a dose left out on purpose."""
-    _record("skipped", medication, person, at or slot, None, None, slot, entry, by, now, as_json)
+    # Recorded when it is decided (a dose can be skipped ahead of time); `--for` names the dose.
+    _record("skipped", medication, person, at, None, None, slot, entry, by, now, as_json)
 
 
 def symptom(

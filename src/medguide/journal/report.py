@@ -195,12 +195,15 @@ def stock_of(
     daily: float | None,
     now: datetime,
     since: datetime,
+    conn: Any = None,
 ) -> v.Stock:
     """Stock now: the view's intakes since `since`, and what was taken between the last
     count and `since` summed by the database (a count a year ago reads no year of rows)."""
     counts = [s.at for s in snap.stock if s.medication_id == med.id and s.kind == "count"]
     last = max(counts, default=None)
-    used = journal.amount_taken(med, last, since) if last is not None and last < since else 0.0
+    used = 0.0
+    if last is not None and last < since:
+        used = journal.amount_taken(med, last, since, conn)
     return v.stock_left(med, snap.stock, view.intakes, daily, snap.person.tz, now, used_before=used)
 
 
@@ -212,7 +215,14 @@ def status(journal: Journal, person_id: str, now: datetime) -> dict[str, Any]:
     """What is due, what was missed, adherence, warnings, stock, and recent red flags."""
     now = now.astimezone(UTC)
     since = now - STATUS_WINDOW
-    snap = journal.snapshot(person_id, since)
+    with journal.reading() as conn:
+        snap = journal.snapshot(person_id, since, notes=False, conn=conn)
+        return _status(journal, snap, since, now, conn)
+
+
+def _status(
+    journal: Journal, snap: Snapshot, since: datetime, now: datetime, conn: Any
+) -> dict[str, Any]:
     catalog = journal.catalog
     pv = build_views(catalog, snap, since, now)
     person = snap.person
@@ -224,7 +234,7 @@ def status(journal: Journal, person_id: str, now: datetime) -> dict[str, Any]:
         if record.med.stopped_at is not None and record.med.stopped_at < since:
             continue
         daily = v.expected_daily_amount(record.med, tz, now, view.intakes)
-        stock = stock_of(journal, snap, record.med, view, daily, now, since)
+        stock = stock_of(journal, snap, record.med, view, daily, now, since, conn)
         week = [s for s in view.slots if s.slot.due >= recent]
         by_day = v.adherence(week, tz, "day")
         taken = sum(a.taken for a in by_day)

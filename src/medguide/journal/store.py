@@ -287,21 +287,25 @@ class Journal:
         return self._person_of(r)
 
     def _check_recorder(self, conn: Connection, person: Person, recorded_by: str | None) -> str:
-        by = recorded_by or person.id
-        if by == person.id:
+        return self._check_link(conn, person.id, recorded_by)
+
+    def _check_link(self, conn: Connection, person_id: str, recorded_by: str | None) -> str:
+        """Who records: the person, or a caregiver linked to them; anyone else is refused."""
+        by = recorded_by or person_id
+        if by == person_id:
             return by
-        self._person(conn, by)
         linked = conn.execute(
             select(t.caregiver_links.c.caregiver_id).where(
                 and_(
                     t.caregiver_links.c.caregiver_id == by,
-                    t.caregiver_links.c.patient_id == person.id,
+                    t.caregiver_links.c.patient_id == person_id,
                 )
             )
         ).first()
         if linked is None:
+            self._person(conn, by)
             raise JournalError(
-                f"{by!r} is not linked as a caregiver of {person.id!r}, so cannot record for them"
+                f"{by!r} is not linked as a caregiver of {person_id!r}, so cannot record for them"
             )
         return by
 
@@ -680,16 +684,18 @@ class Journal:
         if scheduled_for is not None:
             scheduled_for = _aware(scheduled_for, "the scheduled time")
         with self._write() as conn:
-            person = self._person(conn, person_id)
-            by = self._check_recorder(conn, person, recorded_by)
+            # One query in the common case (the medication names its person); the slower
+            # lookups only run to word a refusal.
             m = t.medications
             found = conn.execute(
                 select(m.c.id, m.c.unit, m.c.drug_name, m.c.stopped_at).where(
-                    and_(m.c.id == medication, m.c.person_id == person.id)
+                    and_(m.c.id == medication, m.c.person_id == person_id)
                 )
             ).first()
             if found is None:
+                self._person(conn, person_id)
                 raise JournalError(f"{person_id!r} has no medication {medication!r}")
+            by = self._check_link(conn, person_id, recorded_by)
             med = _MedUnit(found.id, found.unit, found.drug_name, found.stopped_at)
             if med.stopped_at is not None and occurred_at > med.stopped_at:
                 raise JournalError(f"{med.drug_name} was stopped; the dose was not recorded")
@@ -697,7 +703,7 @@ class Journal:
             event = v.DoseEvent(event_id, med.id, kind, occurred_at, value, scheduled_for, by)
             row = {
                 "id": event_id,
-                "person_id": person.id,
+                "person_id": person_id,
                 "medication_id": med.id,
                 "kind": kind,
                 "amount": value,
@@ -715,7 +721,7 @@ class Journal:
                 .one()
             )
             same = (
-                existing["person_id"] == person.id
+                existing["person_id"] == person_id
                 and existing["medication_id"] == med.id
                 and existing["kind"] == kind
                 and existing["occurred_at"] == occurred_at
@@ -923,73 +929,96 @@ class Journal:
 
     # --- reading ------------------------------------------------------------------------
 
-    def snapshot(self, person_id: str, since: datetime | None = None) -> Snapshot:
-        """Everything recorded for a person (since a time, for the events), in one read."""
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """One connection for several reads (each query is a round trip on a server)."""
         with self.engine.connect() as conn:
-            person = self._person(conn, person_id)
-            meds = tuple(self._meds(conn, person_id))
-            e = t.dose_events
-            q = select(e).where(e.c.person_id == person_id).order_by(e.c.occurred_at, e.c.id)
-            if since is not None:
-                q = q.where(e.c.occurred_at >= since)
-            events = tuple(self._event_of(r) for r in conn.execute(q).mappings())
-            ids = [r.med.id for r in meds]
-            s = t.stock_events
-            stock = (
-                tuple(
-                    v.StockEvent(
-                        r["medication_id"], r["kind"], r["quantity"], r["at"], r["refills_left"]
-                    )
-                    for r in conn.execute(
-                        select(s).where(s.c.medication_id.in_(ids)).order_by(s.c.at)
-                    ).mappings()
+            yield conn
+
+    def snapshot(
+        self,
+        person_id: str,
+        since: datetime | None = None,
+        *,
+        notes: bool = True,
+        conn: Connection | None = None,
+    ) -> Snapshot:
+        """Everything recorded for a person (since a time, for the events), in one read."""
+        if conn is None:
+            with self.reading() as own:
+                return self.snapshot(person_id, since, notes=notes, conn=own)
+        person = self._person(conn, person_id)
+        meds = tuple(self._meds(conn, person_id))
+        e = t.dose_events
+        q = select(e).where(e.c.person_id == person_id).order_by(e.c.occurred_at, e.c.id)
+        if since is not None:
+            q = q.where(e.c.occurred_at >= since)
+        events = tuple(self._event_of(r) for r in conn.execute(q).mappings())
+        ids = [r.med.id for r in meds]
+        s = t.stock_events
+        stock = (
+            tuple(
+                v.StockEvent(
+                    r["medication_id"], r["kind"], r["quantity"], r["at"], r["refills_left"]
                 )
-                if ids
-                else ()
+                for r in conn.execute(
+                    select(s).where(s.c.medication_id.in_(ids)).order_by(s.c.at)
+                ).mappings()
             )
-            y = t.symptom_entries
-            q2 = select(y).where(y.c.person_id == person_id).order_by(y.c.occurred_at)
-            if since is not None:
-                q2 = q2.where(y.c.occurred_at >= since)
-            symptoms = tuple(
-                Symptom(
-                    r["id"],
-                    r["text"],
-                    r["occurred_at"],
-                    r["triage_level"],
-                    tuple(x for x in r["red_flags"].split(",") if x),
-                    tuple(x for x in r["advice"].split(",") if x),
-                    r["recorded_by"],
-                )
-                for r in conn.execute(q2).mappings()
+            if ids
+            else ()
+        )
+        y = t.symptom_entries
+        q2 = select(y).where(y.c.person_id == person_id).order_by(y.c.occurred_at)
+        if since is not None:
+            q2 = q2.where(y.c.occurred_at >= since)
+        symptoms = tuple(
+            Symptom(
+                r["id"],
+                r["text"],
+                r["occurred_at"],
+                r["triage_level"],
+                tuple(x for x in r["red_flags"].split(",") if x),
+                tuple(x for x in r["advice"].split(",") if x),
+                r["recorded_by"],
             )
-            n = t.notes
-            q3 = select(n).where(n.c.person_id == person_id).order_by(n.c.at)
-            if since is not None:
-                q3 = q3.where(n.c.at >= since)
-            notes = tuple(
+            for r in conn.execute(q2).mappings()
+        )
+        n = t.notes
+        q3 = select(n).where(n.c.person_id == person_id).order_by(n.c.at)
+        if since is not None:
+            q3 = q3.where(n.c.at >= since)
+        kept = (
+            tuple(
                 {"id": r["id"], "text": r["text"], "at": r["at"], "recorded_by": r["recorded_by"]}
                 for r in conn.execute(q3).mappings()
             )
-        return Snapshot(person, meds, events, stock, symptoms, notes)
+            if notes
+            else ()
+        )
+        return Snapshot(person, meds, events, stock, symptoms, kept)
 
-    def amount_taken(self, med: v.Med, after: datetime, until: datetime) -> float:
+    def amount_taken(
+        self, med: v.Med, after: datetime, until: datetime, conn: Connection | None = None
+    ) -> float:
         """The amount taken of one medicine with after < time ≤ until, summed in the database
         (an intake recorded without an amount counts as the usual dose)."""
+        if conn is None:
+            with self.reading() as own:
+                return self.amount_taken(med, after, until, own)
         e = t.dose_events
-        with self.engine.connect() as conn:
-            total, unsized = conn.execute(
-                select(
-                    func.coalesce(func.sum(e.c.amount), 0.0), func.count() - func.count(e.c.amount)
-                ).where(
-                    and_(
-                        e.c.medication_id == med.id,
-                        e.c.occurred_at > after,
-                        e.c.occurred_at <= until,
-                        e.c.kind.in_(("taken", "late", "extra")),
-                    )
+        total, unsized = conn.execute(
+            select(
+                func.coalesce(func.sum(e.c.amount), 0.0), func.count() - func.count(e.c.amount)
+            ).where(
+                and_(
+                    e.c.medication_id == med.id,
+                    e.c.occurred_at > after,
+                    e.c.occurred_at <= until,
+                    e.c.kind.in_(("taken", "late", "extra")),
                 )
-            ).one()
+            )
+        ).one()
         return float(total) + int(unsized) * (med.dose or 0.0)
 
     def count_events(self) -> int:

@@ -38,7 +38,16 @@ def bad(*args: str) -> str:
 
 
 @pytest.fixture
-def week() -> str:
+def db(journal_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The command line on both databases: SQLite at its default place in MEDGUIDE_HOME, or
+    PostgreSQL through MEDGUIDE_DATABASE_URL (a schema of its own)."""
+    if journal_url.startswith("postgresql"):
+        monkeypatch.setenv("MEDGUIDE_DATABASE_URL", journal_url)
+    return journal_url
+
+
+@pytest.fixture
+def week(db: str) -> str:
     """baclofen 10 mg three times a day, a week recorded with two missed doses in a row.
 
     The first doses go through the command line; the rest through the same store, to keep
@@ -172,7 +181,7 @@ def test_bad_input_is_one_line_and_changes_nothing(week: str) -> None:
     assert run_json("journal", "take", "baclofen", "--by", "kim", "--now", now)["created"]
 
 
-def test_prn_interval_amounts_and_plans(tmp_path: Path) -> None:
+def test_prn_interval_amounts_and_plans(db: str) -> None:
     now = "2026-11-30T07:00-05:00"
     run("journal", "add-person", "me", "--tz", TZ, "--now", now)
     prn = run_json("journal", "add-med", "baclofen 5 mg prn", "--min-interval", "6",
@@ -211,8 +220,8 @@ def test_stock_and_refill_in_the_feed(week: str) -> None:
 
 
 def test_every_journal_command_has_json() -> None:
-    for cmd in ("add-person", "add-med", "take", "skip", "symptom", "stock", "note", "status",
-                "history", "export"):  # fmt: skip
+    commands = "add-person add-med stop-med take skip symptom stock note status history export"
+    for cmd in commands.split():
         assert "--json" in run("journal", cmd, "--help")
     assert "--json" in run("remind", "--help")
 
@@ -234,7 +243,7 @@ def test_foreign_file_refused_from_the_command_line(
     assert (home / "journal.sqlite3").read_text() == "not a database"
 
 
-def test_calendar_keeps_clock_times_across_the_dst_change() -> None:
+def test_calendar_keeps_clock_times_across_the_dst_change(db: str) -> None:
     from datetime import time
 
     from icalendar import Calendar
@@ -277,3 +286,17 @@ def test_skip_ahead_and_plan_errors(week: str) -> None:
     assert "--plan" in bad(
         "journal", "add-med", "--drug", "baclofen", "--plan", "stop", "--now", now
     )
+
+
+def test_stop_med_ends_the_schedule(week: str) -> None:
+    now = "2026-11-30T09:00-05:00"
+    run("journal", "stop-med", "baclofen", "--now", now)
+    assert "no medication" in bad("journal", "take", "baclofen", "--now", "2026-11-30T09:05-05:00")
+    hist = run_json("journal", "history", "--days", "2", "--now", "2026-11-30T22:00-05:00")
+    assert hist["medications"][0]["slots"][-1]["due"] == "2026-11-30T08:00:00-05:00"
+
+
+def test_unreachable_server_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEDGUIDE_DATABASE_URL", "postgresql+psycopg://nobody:secret@127.0.0.1:1/x")
+    line = bad("journal", "status")
+    assert "cannot open the journal at postgresql://127.0.0.1/x" in line and "secret" not in line

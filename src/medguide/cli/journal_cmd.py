@@ -98,7 +98,9 @@ def _clock_now(text: str | None) -> datetime:
 
 @contextmanager
 def _journal() -> Iterator[Journal]:
-    from medguide.journal.db import JournalError
+    from sqlalchemy.exc import DBAPIError
+
+    from medguide.journal.db import JournalError, first_line
     from medguide.journal.store import Journal
 
     try:
@@ -109,6 +111,8 @@ def _journal() -> Iterator[Journal]:
         yield j
     except JournalError as exc:
         fail(str(exc))
+    except DBAPIError as exc:  # a locked file past the timeout, a server gone away
+        fail(f"the journal database refused the request ({first_line(exc)}); nothing was changed")
     finally:
         j.close()
 
@@ -310,6 +314,26 @@ def add_med(
     _say(f"added {m['drug_name']} ({m['id']}): {m['order']}; {when}")
     for f in findings:
         _say(f"[{f['severity']}] {f['message']}")
+
+
+def stop_med(
+    medication: Annotated[str, typer.Argument(help="the medicine's name or id")],
+    person: Person = "me",
+    at: Annotated[str | None, typer.Option(help="when it was stopped (default: now)")] = None,
+    now: Now = None,
+    as_json: Json = False,
+) -> None:
+    """Mark a medicine as stopped: no more doses are expected after that time. (Stopping
+    some medicines suddenly is dangerous; stop only as the prescriber says.)"""
+    clock = _clock_now(now)
+    with _journal() as j:
+        rec = j.find_medication(person, medication)
+        when = _parse_time(at, _zone_of(j, person), clock, "at")
+        j.stop_medication(person, rec.med.id, at=when, now=clock)
+    if as_json:
+        print_json({"medication": rec.med.id, "stopped": when.isoformat()})
+        return
+    _say(f"{rec.med.drug_name} marked as stopped from {when.isoformat()}")
 
 
 # --- doses, symptoms, stock, notes -------------------------------------------------------
@@ -678,6 +702,7 @@ def register(app: typer.Typer) -> None:
     for name, fn in (
         ("add-person", add_person),
         ("add-med", add_med),
+        ("stop-med", stop_med),
         ("take", take),
         ("skip", skip),
         ("symptom", symptom),

@@ -51,6 +51,12 @@ def database_url() -> str:
     return f"sqlite:///{data_dir() / 'journal.sqlite3'}"
 
 
+def first_line(exc: BaseException) -> str:
+    """The driver's own message, first line only (parameters are never shown)."""
+    orig = getattr(exc, "orig", None) or exc
+    return (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+
+
 def describe(url: str) -> str:
     """The database for messages: a file path, or host/database without any password."""
     u = make_url(url)
@@ -202,9 +208,16 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
 def open_engine(url: str | None = None) -> Engine:
     """The journal's engine, checked and migrated to the newest schema."""
+    from sqlalchemy.exc import DBAPIError
+
     engine = create_journal_engine(url)
     try:
-        rev = current_revision(engine)
+        try:
+            rev = current_revision(engine)
+        except DBAPIError as exc:
+            raise JournalError(
+                f"cannot open the journal at {describe(str(engine.url))}: {first_line(exc)}"
+            ) from None
         if rev is not None and rev not in KNOWN_REVISIONS:
             raise JournalError(
                 f"{describe(str(engine.url))} was written by a newer medguide (schema {rev}); "

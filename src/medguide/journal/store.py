@@ -641,8 +641,13 @@ class Journal:
             raise JournalError(f"{person_id!r} has more than one {name}; name it by id ({ids})")
         return found[0]
 
-    def stop_medication(self, person_id: str, med_id: str, *, at: datetime) -> None:
+    def stop_medication(self, person_id: str, med_id: str, *, at: datetime, now: datetime) -> None:
+        at, now = _aware(at, "the time"), _aware(now, "now")
+        if at > now + FUTURE_SKEW:
+            raise JournalError("the stop time is in the future")
         with self._write() as conn:
+            if not self._meds(conn, person_id, med_id):
+                raise JournalError(f"{person_id!r} has no medication {med_id!r}")
             conn.execute(
                 t.medications.update()
                 .where(and_(t.medications.c.id == med_id, t.medications.c.person_id == person_id))

@@ -161,3 +161,15 @@ def test_stock_days_left_and_refill_date() -> None:
 def test_naive_times_are_refused() -> None:
     with pytest.raises(ValueError, match="time zone"):
         v.expand_slots(tid(at(23, 7)), NY, datetime(2026, 11, 23), at(24, 0))
+
+
+def test_an_intake_without_amount_takes_its_doses_amount() -> None:
+    plan = (v.PlanDay(date(2026, 11, 23), date(2026, 11, 30), 7.5, 2),)
+    med = v.Med("m1", "baclofen", "baclofen", "mg", None, at(23, 0), v.Schedule("plan", plan=plan))
+    view = v.view_medication(med, [taken(0, at(23, 8, 5))], NY, at(23, 0), at(23, 12), RULES)
+    assert [e.amount for e in view.intakes] == [7.5]
+    sched = v.Schedule("clock", (time(8), time(20)), (5.0, 10.0))
+    med = v.Med("m1", "baclofen", "baclofen", "mg", None, at(23, 0), sched)
+    events = [taken(0, at(23, 8)), taken(1, at(23, 20, 10))]
+    view = v.view_medication(med, events, NY, at(23, 0), at(23, 21), RULES)
+    assert v.daily_totals(view.intakes, NY, None) == {date(2026, 11, 23): 15.0}

@@ -203,7 +203,13 @@ def stock_of(
     last = max(counts, default=None)
     used = 0.0
     if last is not None and last < since:
-        used = journal.amount_taken(med, last, since, conn)
+        if med.dose is not None and not med.schedule.amounts:
+            used = journal.amount_taken(med, last, since, conn)
+        else:  # amounts vary (a plan, amounts per intake): each intake takes its dose's amount
+            older = journal.snapshot(snap.person.id, last, notes=False, conn=conn).events
+            rules = rules_for(journal.catalog, med.drug_id)
+            past = v.view_medication(med, older, snap.person.tz, last, since, rules)
+            used = sum(e.amount or 0.0 for e in past.intakes if last < e.occurred_at < since)
     return v.stock_left(med, snap.stock, view.intakes, daily, snap.person.tz, now, used_before=used)
 
 

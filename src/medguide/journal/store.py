@@ -1006,7 +1006,7 @@ class Journal:
     def amount_taken(
         self, med: v.Med, after: datetime, until: datetime, conn: Connection | None = None
     ) -> float:
-        """The amount taken of one medicine with after < time ≤ until, summed in the database
+        """The amount taken of one medicine with after < time < until, summed in the database
         (an intake recorded without an amount counts as the usual dose)."""
         if conn is None:
             with self.reading() as own:
@@ -1019,7 +1019,7 @@ class Journal:
                 and_(
                     e.c.medication_id == med.id,
                     e.c.occurred_at > after,
-                    e.c.occurred_at <= until,
+                    e.c.occurred_at < until,
                     e.c.kind.in_(("taken", "late", "extra")),
                 )
             )

@@ -18,7 +18,7 @@ import bisect
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Literal
 
@@ -355,7 +355,16 @@ def view_medication(
         states.append(SlotState(s, status, ids))
     warnings += _withdrawal(med, states, rules)
     warnings.sort(key=lambda w: w.at)
-    return MedView(med, tuple(states), tuple(warnings), tuple(intakes))
+    # An intake recorded without an amount took the amount its dose was due at (a plan's
+    # step, or this intake's amount of the day), else the usual dose.
+    expected = {i: s.slot.amount for s in states for i in s.event_ids}
+    sized = tuple(
+        e
+        if e.amount is not None
+        else replace(e, amount=expected.get(e.id) if expected.get(e.id) is not None else med.dose)
+        for e in intakes
+    )
+    return MedView(med, tuple(states), tuple(warnings), sized)
 
 
 def _runs(states: Sequence[SlotState]) -> list[list[SlotState]]:

@@ -561,26 +561,50 @@ class Journal:
             self._person(conn, person_id)
             return self._meds(conn, person_id)
 
-    def _meds(self, conn: Connection, person_id: str, med_id: str | None = None) -> list[MedRecord]:
-        m, s = t.medications, t.schedules
-        q = (
-            select(
-                m,
-                s.c.kind,
-                s.c.times,
-                s.c.amounts,
-                s.c.interval_hours,
-                s.c.anchor,
-                s.c.grace_minutes,
-            )
-            .join(s, s.c.medication_id == m.c.id)
-            .where(m.c.person_id == person_id)
-            .order_by(m.c.created_at, m.c.id)
-        )
+    def _person_and_meds(self, conn: Connection, person_id: str) -> tuple[Person, list[MedRecord]]:
+        """The person with their medicines in one round trip (a second only when they have
+        none, to find the person or word the refusal)."""
+        rows = self._med_rows(conn, person_id, None, with_person=True)
+        if not rows:
+            return self._person(conn, person_id), []
+        r = rows[0]
+        person = Person(person_id, r["p_name"], r["p_timezone"], r["p_role"], r["p_age_years"])
+        return person, self._meds_of(rows)
+
+    def _med_rows(
+        self, conn: Connection, person_id: str, med_id: str | None, *, with_person: bool = False
+    ) -> list[Any]:
+        m, s, p = t.medications, t.schedules, t.persons
+        columns: list[Any] = [
+            m,
+            s.c.kind,
+            s.c.times,
+            s.c.amounts,
+            s.c.interval_hours,
+            s.c.anchor,
+            s.c.grace_minutes,
+        ]
+        if with_person:
+            columns += [
+                p.c.name.label("p_name"),
+                p.c.timezone.label("p_timezone"),
+                p.c.role.label("p_role"),
+                p.c.age_years.label("p_age_years"),
+            ]
+        q = select(*columns).join(s, s.c.medication_id == m.c.id)
+        if with_person:
+            q = q.join(p, p.c.id == m.c.person_id)
+        q = q.where(m.c.person_id == person_id).order_by(m.c.created_at, m.c.id)
         if med_id is not None:
             q = q.where(m.c.id == med_id)
+        return list(conn.execute(q).mappings())
+
+    def _meds(self, conn: Connection, person_id: str, med_id: str | None = None) -> list[MedRecord]:
+        return self._meds_of(self._med_rows(conn, person_id, med_id))
+
+    def _meds_of(self, rows: list[Any]) -> list[MedRecord]:
         out = []
-        for r in conn.execute(q).mappings():
+        for r in rows:
             plan = json.loads(r["plan_json"]) if r["plan_json"] else None
             steps = tuple(
                 v.PlanDay(
@@ -952,8 +976,8 @@ class Journal:
         if conn is None:
             with self.reading() as own:
                 return self.snapshot(person_id, since, notes=notes, conn=own)
-        person = self._person(conn, person_id)
-        meds = tuple(self._meds(conn, person_id))
+        person, med_list = self._person_and_meds(conn, person_id)
+        meds = tuple(med_list)
         e = t.dose_events
         q = select(e).where(e.c.person_id == person_id).order_by(e.c.occurred_at, e.c.id)
         if since is not None:

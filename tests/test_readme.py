@@ -21,7 +21,10 @@ HEREDOC = re.search(r"cat > case.json <<'JSON'\n(.*?)\nJSON\n", "\n".join(BLOCKS
 SKIP = {"knowledge schema --write"}  # rewrites packaged files; covered by test_catalog
 
 
-def commands() -> list[str]:
+JOURNAL = ("medguide journal ", "medguide remind")  # one session, run in order
+
+
+def all_commands() -> list[str]:
     out = []
     for block in BLOCKS:
         for line in block.replace("\\\n", " ").splitlines():
@@ -29,6 +32,14 @@ def commands() -> list[str]:
             if line.startswith("medguide ") and not any(s in line for s in SKIP):
                 out.append(line)
     return out
+
+
+def commands() -> list[str]:
+    return [c for c in all_commands() if not c.startswith(JOURNAL)]
+
+
+def journal_commands() -> list[str]:
+    return [c for c in all_commands() if c.startswith(JOURNAL)]
 
 
 def test_readme_has_commands() -> None:
@@ -47,3 +58,20 @@ def test_readme_command_runs(line: str, tmp_path: Path, monkeypatch: pytest.Monk
     expected = 1 if "--fail-on" in args else 0
     assert result.exit_code == expected, (line, result.stdout, result.stderr)
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_readme_journal_session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The journal lines build on each other: they run in order against one fresh journal."""
+    lines = journal_commands()
+    assert len(lines) >= 10
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MEDGUIDE_HOME", str(tmp_path / "home"))
+    outputs = {}
+    for line in lines:
+        result = CliRunner().invoke(app, shlex.split(line, comments=True)[1:])
+        assert result.exit_code == 0, (line, result.stdout, result.stderr)
+        assert "Traceback" not in result.stdout + result.stderr
+        outputs[line] = result.stdout
+    status = next(out for line, out in outputs.items() if "status --now 2026-11-24T09:30" in line)
+    assert "withdrawal_risk" in status
+    assert (tmp_path / "baclofen.ics").read_bytes().count(b"BEGIN:VALARM") > 10

@@ -24,6 +24,7 @@ DEFAULT_TIMES: dict[int, tuple[str, ...]] = {
     6: ("06:00", "09:00", "12:00", "15:00", "18:00", "21:00"),
 }
 DOSE_MINUTES = 15  # length of each event
+ALARM_MINUTES_BEFORE = 0  # the reminder rings at the dose time itself
 
 
 def zone(name: str) -> ZoneInfo:
@@ -99,6 +100,7 @@ def dump_ical(
                 ev.add("dtend", start + timedelta(minutes=DOSE_MINUTES))
                 ev.add("summary", f"{plan.drug_name} {step.dose:g} {step.unit}{volume}")
                 ev.add("description", _description(plan, step.index, step.daily, step.unit))
+                ev.add_component(alarm(f"{plan.drug_name} {step.dose:g} {step.unit}{volume}"))
                 cal.add_component(ev)
             day += timedelta(days=1)
     # A VTIMEZONE for the patient's zone over the plan's dates, so calendar apps place the
@@ -106,6 +108,68 @@ def dump_ical(
     cal.add_missing_timezones(
         first_date=first - timedelta(days=1), last_date=last + timedelta(days=2)
     )
+    data: Any = cal.to_ical()
+    return bytes(data)
+
+
+def alarm(text: str, minutes_before: int = ALARM_MINUTES_BEFORE) -> Any:
+    """A display VALARM: calendar apps show `text` when it is due (a negative lead rings
+    after the start, e.g. at 09:00 on an all-day event)."""
+    from icalendar import Alarm
+
+    a = Alarm()
+    a.add("action", "DISPLAY")
+    a.add("description", f"Time for {text}")
+    a.add("trigger", timedelta(minutes=-minutes_before))
+    return a
+
+
+def dump_reminders(
+    calendar_name: str,
+    timezone: str,
+    events: list[dict[str, Any]],
+    *,
+    stamp: datetime,
+) -> bytes:
+    """A reminder feed: each event dict has uid, summary, description and either `start` (an
+    aware datetime: a dose, shown at its local time in `timezone`, with an alarm) or `day` (a
+    date: an all-day event such as a refill or a plan step, with an alarm at 09:00)."""
+    from datetime import date
+
+    from icalendar import Calendar, Event
+
+    tz = zone(timezone)
+    cal = Calendar()
+    cal.add("prodid", "-//medguide//dose journal//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", calendar_name)
+    cal.add("x-wr-timezone", timezone)
+    days: list[date] = []
+    for item in events:
+        ev = Event()
+        ev.add("uid", item["uid"])
+        ev.add("dtstamp", stamp)
+        ev.add("summary", item["summary"])
+        if item.get("description"):
+            ev.add("description", item["description"])
+        if "start" in item:
+            start = item["start"].astimezone(tz)
+            ev.add("dtstart", start)
+            ev.add("dtend", start + timedelta(minutes=DOSE_MINUTES))
+            ev.add_component(alarm(item.get("alarm") or item["summary"]))
+            days.append(start.date())
+        else:
+            day = item["day"]
+            ev.add("dtstart", day)
+            ev.add("dtend", day + timedelta(days=1))
+            ev.add_component(alarm(item.get("alarm") or item["summary"], minutes_before=-9 * 60))
+            days.append(day)
+        cal.add_component(ev)
+    if days:
+        cal.add_missing_timezones(
+            first_date=min(days) - timedelta(days=1), last_date=max(days) + timedelta(days=2)
+        )
     data: Any = cal.to_ical()
     return bytes(data)
 

@@ -1,0 +1,1 @@
+"""Alembic migrations of the journal, shipped inside the package (see `journal.db.migrate`)."""

@@ -380,135 +380,9 @@ TABLE: dict[str, list[Row]] = {
 
 ROWS = [(cls, row) for cls, rows in TABLE.items() for row in rows]
 
-# Rows that fail on the engine as it was when the table was written; each fix removes rows.
-# strict xfail: a row that starts passing must be taken off this list.
-PENDING: frozenset[str] = frozenset(
-    {
-        "breathing:going blue",
-        "breathing:long pauses between breaths",
-        "breathing:making grunting noises when breathing",
-        "breathing:severe shortness of breath",
-        "breathing:too breathless to speak",
-        "chest_pain:Chest Pain.",
-        "chest_pain:cheast pain",
-        "chest_pain:chest feels tight and heavy",
-        "chest_pain:chest hurts",
-        "chest_pain:chest pain",
-        "chest_pain:chest pains",
-        "chest_pain:crushing chest pain",
-        "chest_pain:pain in my chest",
-        "chest_pain:pain spreading down my left arm",
-        "chest_pain:pressure in the chest",
-        "chest_pain:sharp pain in his chest",
-        "chest_pain:squeezing feeling in my chest",
-        "chest_pain:tight chest",
-        "clause_scope:denies fever. says he wants to kill himself",
-        "clause_scope:no headache but slurred speech",
-        "clause_scope:no nausea; took the whole bottle",
-        "clause_scope:not dizzy but face drooping",
-        "clause_scope:not in pain, just very floppy",
-        "clause_scope:not sleepy, but chest pain",
-        "consciousness:blacked out",
-        "consciousness:can't keep his eyes open",
-        "consciousness:difficult to wake",
-        "consciousness:fainted and hasn't come round",
-        "consciousness:floppy",
-        "consciousness:gone floppy",
-        "consciousness:hard to rouse",
-        "consciousness:keeps passing out",
-        "consciousness:she's all floppy",
-        "fever_with_rigidity:burning up and muscles rigid",
-        "fever_with_rigidity:fever and a rash that doesn't fade under a glass",
-        "fever_with_rigidity:fever, stiff neck and can't stand light",
-        "fever_with_rigidity:high fever and stiff neck",
-        "fever_with_rigidity:high fever with rigid muscles",
-        "fever_with_rigidity:high temperature and a stiff neck",
-        "fever_with_rigidity:very hot and stiff as a board",
-        "heart_rhythm:heart beating really fast",
-        "heart_rhythm:heart pounding",
-        "heart_rhythm:heart racing",
-        "heart_rhythm:heart racing and chest pain",
-        "heart_rhythm:palpitations",
-        "heart_rhythm:racing heart",
-        "intentional_ingestion:Took the WHOLE bottle.",
-        "intentional_ingestion:deliberately took extra pills",
-        "intentional_ingestion:he swallowed a handful of tablets",
-        "intentional_ingestion:swallowed all of her baclofen",
-        "intentional_ingestion:the child got into the pill bottle",
-        "intentional_ingestion:toddler ate some of grandma's tablets",
-        "intentional_ingestion:took 30 tablets at once",
-        "intentional_ingestion:took all my pills",
-        "intentional_ingestion:took an overdose",
-        "intentional_ingestion:took loads of tablets to end it",
-        "intentional_ingestion:took the whole bottle",
-        "intentional_ingestion:took the whole packet",
-        "intentional_ingestion:took too many tablets on purpose",
-        "negated:denies chest pain or shortness of breath",
-        "negated:no breathing problems",
-        "negated:no seizures, no breathing problems",
-        "negative_words_that_are_red_flags:no longer breathing",
-        "negative_words_that_are_red_flags:not able to speak",
-        "negative_words_that_are_red_flags:won't respond",
-        "not_understood:acting really strange",
-        "not_understood:behaving oddly since this morning",
-        "not_understood:feels off",
-        "not_understood:funny turn",
-        "not_understood:glazed eyes and odd colour",
-        "not_understood:he's gone quiet and strange",
-        "not_understood:he's just not himself",
-        "not_understood:making strange noises",
-        "not_understood:my mum is poorly",
-        "not_understood:not right at all",
-        "not_understood:pale and clammy",
-        "not_understood:she looks awful",
-        "not_understood:something happened to dad",
-        "not_understood:something is very wrong with him",
-        "not_understood:weird episode earlier",
-        "not_understood:went all wobbly and grey",
-        "not_understood:xyzzy",
-        "not_understood:zonked",
-        "seizure:body went stiff and started jerking",
-        "seizure:eyes rolled back",
-        "seizure:shaking and drooling, eyes rolled back",
-        "severe_allergic_reaction:allergic reaction, mouth swelling",
-        "severe_allergic_reaction:hives and throat feels tight",
-        "severe_allergic_reaction:throat is tight and swallowing is hard",
-        "severe_allergic_reaction:wheezing and hives after the tablet",
-        "stroke_signs:arm weakness on one side",
-        "stroke_signs:can't get her words out",
-        "stroke_signs:can't lift one arm",
-        "stroke_signs:can't speak properly",
-        "stroke_signs:face drooping on one side",
-        "stroke_signs:face has dropped",
-        "stroke_signs:mouth drooping",
-        "stroke_signs:numb down one side",
-        "stroke_signs:one side of his face is droopy",
-        "stroke_signs:slurred speech",
-        "stroke_signs:slurring her words",
-        "stroke_signs:speech is slurred",
-        "stroke_signs:sudden loss of vision",
-        "stroke_signs:sudden weakness on one side",
-        "stroke_signs:words coming out wrong",
-        "sudden_confusion:doesn't know where she is",
-        "sudden_confusion:doesn't know who I am",
-        "sudden_confusion:doesn't recognise me",
-        "sudden_confusion:he's not making any sense",
-        "sudden_confusion:not making sense",
-        "sudden_confusion:suddenly confused",
-        "sudden_confusion:talking gibberish",
-        "suicidal_intent:I don't want to be alive anymore",
-        "suicidal_intent:Wants to kill himself!!",
-        "suicidal_intent:cut herself on purpose",
-        "suicidal_intent:has been self-harming",
-        "suicidal_intent:says she'd be better off dead",
-        "suicidal_intent:she wants to kill herself",
-        "suicidal_intent:talking about ending it all",
-        "suicidal_intent:thinking of ending my life",
-        "suicidal_intent:thoughts of suicide",
-        "suicidal_intent:threatening to take his own life",
-        "suicidal_intent:wants to kill himself",
-    }
-)
+# Rows that fail on the engine today; each fix removes rows. strict xfail: a row that starts
+# passing must be taken off this list.
+PENDING: frozenset[str] = frozenset()
 
 
 def _param(cls: str, row: Row) -> Any:
@@ -543,7 +417,7 @@ def test_check_triage_level(cls: str, row: Row) -> None:
     assert _between(t.level, row), (row, t.level, t.reasons)
     if row.at_least == E and cls != "not_understood":
         assert t.red_flags, f"{row.text!r}: an emergency names the red flag it saw"
-    if cls == "not_understood":
+    if cls == "not_understood" and not t.symptoms:
         assert t.not_understood, "what was not read is said"
 
 
@@ -554,7 +428,7 @@ def test_check_now_level(cls: str, row: Row) -> None:
     assert _between(tri["level"], row), (row, tri)
     if tri["level"] == E:
         assert out["advice"][0] == "call_emergency_services"
-    if cls == "not_understood":
+    if cls == "not_understood" and not tri["symptoms"]:
         assert tri["not_understood"]
         # Said first, with the red flags to check for.
         assert tri["reasons"][0].startswith("not understood"), tri["reasons"]

@@ -433,11 +433,15 @@ def test_nothing_to_triage_gives_no_triage() -> None:
     assert now_result()["triage"] is None
 
 
-def test_not_understood_is_listed_and_not_self_care() -> None:
+def test_not_understood_is_said_first_with_the_red_flags_and_is_urgent() -> None:
+    """Words that could not be read at all may be the worst news: never below "talk to a
+    clinician today", said first, with the red flags to check for."""
     r = now_result(symptoms=["flibbertigibbet"])
     assert r["triage"]["not_understood"] == ["flibbertigibbet"]
-    assert r["triage"]["level"] == "routine"
-    assert "not_covered_refer" in r["advice"]
+    assert r["triage"]["level"] == "urgent"
+    assert r["triage"]["reasons"][0].startswith("not understood: 'flibbertigibbet'")
+    assert len(r["triage"]["check_for"]) == len(VOCAB.red_flag_checklist) >= 8
+    assert "not_covered_refer" in r["advice"] and "contact_prescriber" in r["advice"]
 
 
 def test_partly_understood_phrase_echoes_the_rest() -> None:

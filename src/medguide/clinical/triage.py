@@ -148,6 +148,13 @@ _MEASURES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     ("gcs", re.compile(rf"\bgcs\s*(?:is|of|:|=)?\s*{_NUM}\b")),
+    (
+        "tablets_taken",
+        re.compile(
+            rf"\b(?:took|taken|swallowed|ate|had)\s+(?:about\s+|around\s+|over\s+)?{_NUM}\s*"
+            r"(?:of\s+(?:his|her|my|their|the)\s+)?(?:tablets?|pills?|tabs?|capsules?)\b"
+        ),
+    ),
     ("avpu", re.compile(r"\bavpu\s*(?:is|of|:|=)?\s*([avpu])\b")),
 )
 _PLAUSIBLE: Mapping[str, tuple[float, float]] = {
@@ -156,6 +163,7 @@ _PLAUSIBLE: Mapping[str, tuple[float, float]] = {
     "heart_rate": (0, 300),
     "systolic_bp": (30, 300),
     "gcs": (3, 15),
+    "tablets_taken": (0, 999),
 }
 
 
@@ -202,10 +210,15 @@ def _measures(text: str) -> tuple[list[tuple[str, float | str]], str, str | None
     return found, low, problem
 
 
-# A negation counts only when it stands right before the symptom, in the same clause: "no
-# fever", "not sleepy", "never had a seizure". "No, he's fitting" (a comma) and "no, he is
-# fitting" keep the symptom, because a pronoun or a break stands between. Phrases that carry
-# their own negation ("not breathing", "cant wake") are matched whole first.
+# Negation scoping. A negation cue ("no", "not", "denies", "never had", "free of") negates
+# the next symptom phrase in its own clause, across a few small words ("denies any chest
+# pain"), and the phrases joined to it by "or"/"nor" ("denies chest pain or shortness of
+# breath"). It stops at a clause break (a comma, "but", "however"...), at "and" or "with",
+# and at any word that is not a small word: "no fever but can't wake him" keeps the
+# emergency. Phrases that carry their own negation ("not breathing", "can't wake", "won't
+# respond") are read whole first: "not breathing" is the worst breathing problem, never its
+# absence. A cue before a longer phrase than the self-negated one it starts ("no breathing
+# problems" against "no breathing") negates the longer phrase.
 _NEGATORS = frozenset(
     {
         "no",
@@ -213,6 +226,8 @@ _NEGATORS = frozenset(
         "without",
         "never",
         "denies",
+        "denied",
+        "deny",
         "nor",
         "isnt",
         "wasnt",
@@ -222,9 +237,17 @@ _NEGATORS = frozenset(
         "hadnt",
         "doesnt",
         "didnt",
+        "dont",
+        "free",
+        "nothing",
+        "none",
     }
 )
-_CLAUSE_BREAK = re.compile(r"[,.;:!?()]|\bbut\b")
+_NEG_CHAIN = frozenset({"or", "nor"})  # "no X or Y": Y is negated too
+# "no X and Y": Y is not negated; nor after "he's" ("no he's fitting": a new statement)
+_NEG_STOP = frozenset({"and", "with", "but", "then", "hes", "shes", "theyre", "im", "hed", "shed"})
+_NEG_REACH = 3  # small words allowed between a cue and its phrase
+_CLAUSE_BREAK = re.compile(r"[,.;:!?()]|\b(?:but|however|although|though|yet|except)\b")
 
 
 def _tokens(text: str) -> list[tuple[str, bool, int]]:
@@ -268,13 +291,14 @@ def _close(a: str, b: str, limit: int) -> bool:
 def _guess(word: str, known: Mapping[str, frozenset[str]]) -> str | None:
     """A known symptom word that `word` is a likely misspelling of, or None.
 
-    Only words of 6 letters or more, with the same first letter, one edit away (two from 9
-    letters), and only when one known word fits or all that fit belong to one symptom.
+    Only words of 6 letters or more, read as known words of 5 or more with the same first
+    letter, one edit away (two from 9 letters), and only when one known word fits or all
+    that fit belong to one symptom ("cheast" → "chest").
     """
     if len(word) < 6 or word in known or word in _GLUE or word in _NEGATORS:
         return None
     limit = 2 if len(word) >= 9 else 1
-    hits = sorted(k for k in known if len(k) >= 6 and k[0] == word[0] and _close(word, k, limit))
+    hits = sorted(k for k in known if len(k) >= 5 and k[0] == word[0] and _close(word, k, limit))
     owners = {sid for k in hits for sid in known[k]}
     return hits[0] if len(hits) == 1 or (hits and len(owners) == 1) else None
 
@@ -290,7 +314,7 @@ def read_symptom(vocab: SymptomFile, text: str) -> Reading:
         for s in vocab.symptoms:
             if any(sign.matches(measure, value) for sign in s.measured) and s.id not in ids:
                 ids.append(s.id)
-    index, longest, known = _phrases(vocab)
+    index, longest_n, known = _phrases(vocab)
     raw = _tokens(rest)
     # the words that take part in matching, with their place in `raw`
     content = [(w, k) for k, (w, filler, _) in enumerate(raw) if not filler]
@@ -301,33 +325,74 @@ def read_symptom(vocab: SymptomFile, text: str) -> Reading:
         words.append(g or w)
     absent: list[str] = []
     left: list[str] = []
+
+    def longest(at: int) -> tuple[str, int, bool] | None:
+        """The longest known phrase starting at `at`, in the clause of `at`: (id, words, is
+        a phrase saying the symptom is not there)."""
+        clause = raw[content[at][1]][2]
+        for n in range(min(longest_n, len(words) - at), 0, -1):
+            if raw[content[at + n - 1][1]][2] != clause:
+                continue
+            hit = index.get(" ".join(words[at : at + n]))
+            if hit is not None:
+                return hit[0], n, hit[1]
+        return None
+
+    scope: int | None = None  # the clause a negation cue is open in
+    reach = 0  # small words since the cue
+    cue = ""
     i = 0
     while i < len(words):
-        for n in range(min(longest, len(words) - i), 0, -1):
-            sid = index.get(" ".join(words[i : i + n]))
-            if sid is not None:
-                k = content[i][1]
-                negated = (
-                    k > 0
-                    and raw[k - 1][0] in _NEGATORS
-                    and raw[k - 1][2] == raw[k][2]
-                    and " ".join(words[i : i + n]).split()[0] not in _NEGATORS
-                )
-                guessed.extend(
-                    (content[j][0], words[j]) for j in range(i, i + n) if content[j][0] != words[j]
-                )
-                if negated:
-                    absent.append(sid)
-                    if left and left[-1] == raw[k - 1][0]:
-                        left.pop()
-                elif sid not in ids:
-                    ids.append(sid)
-                i += n
-                break
-        else:
-            if content[i][0] not in _GLUE:
-                left.append(content[i][0])
-            i += 1
+        k = content[i][1]
+        clause = raw[k][2]
+        if scope is not None and clause != scope:
+            if cue:
+                left.append(cue)
+            scope, cue = None, ""
+        if scope is not None and any(raw[j][1] for j in range(content[i - 1][1] + 1, k)):
+            # "no he is fitting": a pronoun or "is" after the cue starts a new statement
+            if cue:
+                left.append(cue)
+            scope, cue = None, ""
+        w = content[i][0]
+        hit = longest(i)
+        if words[i] in _NEGATORS:
+            tail = longest(i + 1) if i + 1 < len(words) else None
+            if tail is not None and tail[2]:
+                tail = None  # "not breathing normally" is not "not" + "breathing normally"
+            if hit is None or (tail is not None and 1 + tail[1] > hit[1]):
+                if cue:
+                    left.append(cue)
+                scope, reach, cue = clause, 0, w
+                i += 1
+                continue
+        if hit is not None:
+            sid, n, normal = hit
+            guessed.extend(
+                (content[j][0], words[j]) for j in range(i, i + n) if content[j][0] != words[j]
+            )
+            if (scope is not None) != normal:  # "no fever", "breathing fine"; not "not ok"
+                absent.append(sid)
+                cue = ""  # used; the scope stays open only for "or"/"nor"
+                reach = _NEG_REACH if scope is not None else 0
+            elif sid not in ids:
+                ids.append(sid)
+            i += n
+            continue
+        if scope is not None:
+            if w in _NEG_CHAIN:
+                reach = 0
+            elif w in _GLUE and w not in _NEG_STOP and reach < _NEG_REACH:
+                reach += 1
+            else:
+                if cue:
+                    left.append(cue)
+                scope, cue = None, ""
+        if w not in _GLUE:
+            left.append(w)
+        i += 1
+    if cue:
+        left.append(cue)
     absent = [a for a in dict.fromkeys(absent) if a not in ids]
     return Reading(
         text,
@@ -349,9 +414,12 @@ _GLUE_WORDS = """
     just feel feels feeling felt seems seem seemed look looks looking bit of in on at for to
     after before from baclofen lioresal medicine medication tablet tablets dose doses made
     been being be getting gets again lot lots more much too times up sitting lying bed still
-    hes shes theyre im ive hed shed"""
+    hes shes theyre im ive hed shed any anymore want wants wanted says said saying told
+    talking about thinking planning threatening trying tried purpose deliberately
+    intentionally sudden suddenly child toddler baby kid son daughter"""
 _GLUE = frozenset(_GLUE_WORDS.split())
-_Index = tuple[dict[str, str], int, dict[str, frozenset[str]]]
+# phrase → (symptom id, the phrase says the symptom is not there)
+_Index = tuple[dict[str, tuple[str, bool]], int, dict[str, frozenset[str]]]
 _PHRASE_CACHE: dict[int, tuple[SymptomFile, _Index]] = {}
 
 
@@ -364,9 +432,10 @@ def _phrases(vocab: SymptomFile) -> _Index:
     hit = _PHRASE_CACHE.get(id(vocab))
     if hit is not None and hit[0] is vocab:
         return hit[1]
-    index = {w: s.id for s in vocab.symptoms for w in s.words}
+    index = {w: (s.id, False) for s in vocab.symptoms for w in s.words}
+    index.update({w: (s.id, True) for s in vocab.symptoms for w in s.normal_words})
     owners: dict[str, set[str]] = {}
-    for w, sid in index.items():
+    for w, (sid, _) in index.items():
         for t in w.split():
             owners.setdefault(t, set()).add(sid)
     known = {t: frozenset(ids) for t, ids in owners.items()}
@@ -392,6 +461,7 @@ class Triage:
     advice: tuple[str, ...] = ()
     absent: tuple[str, ...] = ()  # symptoms the person said are not there
     measured: bool = False  # a measured value was read (even a normal one)
+    check_for: tuple[str, ...] = ()  # red flags to look for when words were not read
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -402,6 +472,7 @@ class Triage:
             "symptoms": list(self.symptoms),
             "red_flags": list(self.red_flags),
             "absent": list(self.absent),
+            "check_for": list(self.check_for),
         }
 
 
@@ -413,7 +484,9 @@ def _drugs_of(situation: Situation) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c.drug for c in situation.cues))
 
 
-def _red_flag(s: Symptom, situation: Situation, mental_others: bool) -> str | None:
+def _red_flag(
+    s: Symptom, situation: Situation, mental_others: bool, others: frozenset[str] = frozenset()
+) -> str | None:
     """Why the symptom is an emergency here, or None."""
     if not s.red_flag:
         return None
@@ -425,6 +498,10 @@ def _red_flag(s: Symptom, situation: Situation, mental_others: bool) -> str | No
         return f"{s.name.lower()} with an intrathecal pump is a red flag"
     if "with_confusion" in s.red_flag_when and mental_others:
         return f"{s.name.lower()} with confusion is a red flag"
+    if "with_symptom" in s.red_flag_when:
+        with_ = [o for o in s.red_flag_with if o in others]
+        if with_:
+            return f"{s.name.lower()} with {with_[0].replace('_', ' ')} is a red flag"
     return None
 
 
@@ -437,12 +514,14 @@ def check_triage(
     readings = [read_symptom(vocab, text) for text in symptoms if text.strip()]
     not_understood: list[str] = []
     unknown = False  # something in a phrase was not read with certainty
+    unread: list[str] = []  # phrases of which nothing at all was read
     for r in readings:
         if r.problem:
             not_understood.append(f"{r.text} ({r.problem})")
             unknown = True
         elif not r.symptoms and not r.measures and not r.absent:
             not_understood.append(r.text)
+            unread.append(r.text)
             unknown = True
         elif r.leftover:
             # A word we could not read may be what matters ("vomiting blood"): never let the
@@ -481,7 +560,7 @@ def check_triage(
             least = situation.floor(lk.drug, lk.state, lk.route)
             if least:
                 level = _max_level([level], least)
-        flag = _red_flag(s, situation, mental_others)
+        flag = _red_flag(s, situation, mental_others, frozenset(matched_ids) - {s.id})
         if flag:
             level = "emergency"
             red_flags.append(s.id)
@@ -515,11 +594,26 @@ def check_triage(
             levels.append("urgent")
             reasons.extend(why for why in alerts if why not in reasons)
 
+    check_for: tuple[str, ...] = ()
+    if unread:
+        # A description we could not read at all may be the worst one ("he's gone all
+        # strange"): say so first, list the red flags to look for, and ask for a clinician
+        # today at least (G-nhs-999: when unsure, get help the same day).
+        levels.append("urgent")
+        advice.append("not_covered_refer")
+        check_for = tuple(item.text for item in vocab.red_flag_checklist)
+        reasons.insert(
+            0,
+            "not understood: " + "; ".join(repr(t) for t in unread) + ". If any of these is "
+            "happening, call emergency services now: " + "; ".join(check_for),
+        )
     if unknown:
         # What we could not read might be serious: never self-care, and say so.
         levels.append("routine")
         advice.append("not_covered_refer")
-        reasons.append("some words were not understood: " + "; ".join(not_understood))
+        rest = [n for n in not_understood if n not in unread]
+        if rest:
+            reasons.append("some words were not understood: " + "; ".join(rest))
     for a in absent:
         reasons.append(f"read as not present: {by_id[a].name.lower()}")
     if measured_only and not matched:
@@ -542,6 +636,7 @@ def check_triage(
         advice=tuple(dict.fromkeys(advice)),
         absent=absent,
         measured=measured_only,
+        check_for=check_for,
     )
 
 
@@ -922,6 +1017,7 @@ def check_now(ctx: Context) -> CheckResult:
         "symptoms": list(tri.symptoms),
         "red_flags": list(tri.red_flags),
         "absent": list(tri.absent),
+        "check_for": list(tri.check_for),
     }
     return CheckResult(
         findings=tuple(out.findings),

@@ -288,9 +288,20 @@ CASES: list[tuple[list[str], dict[str, Any], str, str | None]] = [
         "urgent",
         "suspected_toxicity",
     ),
-    (["confused"], {"events": [{"kind": "kidney_function_worse"}]}, "urgent", "suspected_toxicity"),
-    (["very drowsy"], {"events": [{"kind": "dialysis_started"}]}, "urgent", "suspected_toxicity"),
-    (["confused"], {"patient": {"crcl_ml_min": 20}}, "urgent", "suspected_toxicity"),
+    # confusion or somnolence with failing kidneys: toxicity, an emergency (issue 11 §5)
+    (
+        ["confused"],
+        {"events": [{"kind": "kidney_function_worse"}]},
+        "emergency",
+        "suspected_toxicity",
+    ),
+    (
+        ["very drowsy"],
+        {"events": [{"kind": "dialysis_started"}]},
+        "emergency",
+        "suspected_toxicity",
+    ),
+    (["confused"], {"patient": {"crcl_ml_min": 20}}, "emergency", "suspected_toxicity"),
     (
         ["drowsy"],
         {"events": [{"kind": "started_drug", "drug": "zolpidem"}]},

@@ -288,14 +288,14 @@ def _close(a: str, b: str, limit: int) -> bool:
     return prev[-1] <= limit
 
 
-def _guess(word: str, known: Mapping[str, frozenset[str]]) -> str | None:
+def _guess(word: str, known: Mapping[str, frozenset[str]], glue: frozenset[str]) -> str | None:
     """A known symptom word that `word` is a likely misspelling of, or None.
 
     Only words of 6 letters or more, read as known words of 5 or more with the same first
     letter, one edit away (two from 9 letters), and only when one known word fits or all
     that fit belong to one symptom ("cheast" → "chest").
     """
-    if len(word) < 6 or word in known or word in _GLUE or word in _NEGATORS:
+    if len(word) < 6 or word in known or word in glue or word in _NEGATORS:
         return None
     limit = 2 if len(word) >= 9 else 1
     hits = sorted(k for k in known if len(k) >= 5 and k[0] == word[0] and _close(word, k, limit))
@@ -314,14 +314,14 @@ def read_symptom(vocab: SymptomFile, text: str) -> Reading:
         for s in vocab.symptoms:
             if any(sign.matches(measure, value) for sign in s.measured) and s.id not in ids:
                 ids.append(s.id)
-    index, longest_n, known = _phrases(vocab)
+    index, longest_n, known, glue = _phrases(vocab)
     raw = _tokens(rest)
     # the words that take part in matching, with their place in `raw`
     content = [(w, k) for k, (w, filler, _) in enumerate(raw) if not filler]
     guessed: list[tuple[str, str]] = []
     words: list[str] = []
     for w, _ in content:
-        g = None if w in known else _guess(w, known)
+        g = None if w in known else _guess(w, known, glue)
         words.append(g or w)
     absent: list[str] = []
     left: list[str] = []
@@ -382,13 +382,13 @@ def read_symptom(vocab: SymptomFile, text: str) -> Reading:
         if scope is not None:
             if w in _NEG_CHAIN:
                 reach = 0
-            elif w in _GLUE and w not in _NEG_STOP and reach < _NEG_REACH:
+            elif w in glue and w not in _NEG_STOP and reach < _NEG_REACH:
                 reach += 1
             else:
                 if cue:
                     left.append(cue)
                 scope, cue = None, ""
-        if w not in _GLUE:
+        if w not in glue:
             left.append(w)
         i += 1
     if cue:
@@ -405,26 +405,14 @@ def read_symptom(vocab: SymptomFile, text: str) -> Reading:
     )
 
 
-# Small words, time words and units left over after matching that carry no symptom of their
-# own. Any other word left over keeps the phrase uncertain (never self-care).
-_GLUE_WORDS = """
-    and or but with very a an the bit little also now has have had got per minute min mins
-    bpm breaths degrees deg c f mmhg so quite really slightly since today yesterday tonight
-    morning afternoon evening night last this that all day days week weeks hour hours ago
-    just feel feels feeling felt seems seem seemed look looks looking bit of in on at for to
-    after before from baclofen lioresal medicine medication tablet tablets dose doses made
-    been being be getting gets again lot lots more much too times up sitting lying bed still
-    hes shes theyre im ive hed shed any anymore want wants wanted says said saying told
-    talking about thinking planning threatening trying tried purpose deliberately
-    intentionally sudden suddenly child toddler baby kid son daughter"""
-_GLUE = frozenset(_GLUE_WORDS.split())
 # phrase → (symptom id, the phrase says the symptom is not there)
-_Index = tuple[dict[str, tuple[str, bool]], int, dict[str, frozenset[str]]]
+_Index = tuple[dict[str, tuple[str, bool]], int, dict[str, frozenset[str]], frozenset[str]]
 _PHRASE_CACHE: dict[int, tuple[SymptomFile, _Index]] = {}
 
 
 def _phrases(vocab: SymptomFile) -> _Index:
-    """Phrase → symptom id, the longest phrase in words, and every word of every phrase.
+    """Phrase → symptom id, the longest phrase in words, every word of every phrase, and the
+    small words that carry no symptom.
 
     Memoized by the vocabulary's identity (checked, so a different vocabulary never gets a
     stale index); it changes speed only, never results.
@@ -439,7 +427,8 @@ def _phrases(vocab: SymptomFile) -> _Index:
         for t in w.split():
             owners.setdefault(t, set()).add(sid)
     known = {t: frozenset(ids) for t, ids in owners.items()}
-    built = (index, max((len(w.split()) for w in index), default=1), known)
+    glue = frozenset(vocab.small_words)
+    built = (index, max((len(w.split()) for w in index), default=1), known, glue)
     if len(_PHRASE_CACHE) > 8:
         _PHRASE_CACHE.clear()
     _PHRASE_CACHE[id(vocab)] = (vocab, built)
@@ -993,6 +982,8 @@ def check_now(ctx: Context) -> CheckResult:
             }
     _stopping(ctx, situation, tri, out)
     _gap_without_symptoms(ctx, situation, out)
+    if _kidney_toxicity(ctx, tri, out):
+        suspected = "suspected_toxicity"
 
     if not out.levels:
         return CheckResult(
@@ -1253,6 +1244,122 @@ def _gap_without_symptoms(ctx: Context, situation: Situation, out: _Merge) -> No
         out.advice.extend(("contact_prescriber", "do_not_take_all_missed_doses", "do_not_double"))
         out.levels.append("urgent")
         out.reasons.append(f"{why[0]}: risk of withdrawal")
+
+
+# The condition that stands for reduced kidney function (CKD, acute kidney injury, kidney
+# failure) in conditions.yaml.
+_KIDNEY_CONDITION = "kidney_disease"
+_SIGN_WORDS: Mapping[str, str] = {
+    "mental_state": "a change in mental state",
+    "consciousness": "a fall in consciousness",
+    "breathing": "slowed breathing",
+}
+
+
+def _kidney_basis(ctx: Context, below: float | None) -> list[str]:
+    """Why kidney function counts as reduced here: dialysis, a clearance or eGFR under the
+    drug's haemodialysis threshold, a kidney condition, or a worsening event."""
+    from medguide.clinical.conditions import resolve_condition
+
+    why: list[str] = []
+    p = ctx.patient
+    if p.on_dialysis:
+        why.append("on dialysis")
+    elif p.kidney_ml_min is not None and below is not None and p.kidney_ml_min < below:
+        why.append(f"kidney function {p.kidney_ml_min:g} mL/min")
+    for text in ctx.request.patient.conditions:
+        r = resolve_condition(ctx.catalog, text)
+        if r is not None and _KIDNEY_CONDITION in r.ids:
+            why.append(f"{text} (reduced kidney function)")
+    for e in ctx.request.events:
+        if e.kind == "kidney_function_worse":
+            why.append(f"kidney function got worse{_days(e.days_ago)}")
+        elif e.kind == "dialysis_started":
+            why.append(f"dialysis started{_days(e.days_ago)}")
+    return why
+
+
+def _kidney_toxicity(ctx: Context, tri: Triage, out: _Merge) -> bool:
+    """A drug the kidneys clear, reduced kidney function, and confusion, somnolence or a fall
+    in consciousness (or, on dialysis, more taken than prescribed): suspected toxicity, an
+    emergency, and haemodialysis worth considering. With kidney failure the drug builds up
+    at ordinary doses and altered consciousness is the dominant sign (S26, S33); dialysis
+    then clears it about as well as healthy kidneys would (S29, S31). The drug's own
+    knowledge decides: renally cleared, its haemodialysis threshold, its sources."""
+    from medguide.knowledge.names import resolve_name
+
+    vocab = ctx.catalog.symptoms
+    signs = {
+        sid: s.toxicity_sign
+        for sid in tri.symptoms
+        if (s := vocab.get(sid)) is not None and s.toxicity_sign is not None
+    }
+    ing = ctx.request.ingestion
+    ingested = resolve_name(ctx.catalog, ing.drug).drug_id if ing is not None else None
+    drugs = dict.fromkeys(
+        [*(o.name.drug_id for o in ctx.orders if o.name.drug_id), *([ingested] if ingested else [])]
+    )
+    found = False
+    for d in drugs:
+        drug = ctx.catalog.drugs.get(d)
+        if drug is None or drug.renal is None or not drug.renal.renally_cleared:
+            continue
+        od = next((o for o in drug.overdose if o.route in ("oral", "any")), None)
+        if od is None or od.hemodialysis is None:
+            continue
+        basis = _kidney_basis(ctx, od.hemodialysis_kidney_below)
+        took_more = d == ingested and ctx.patient.on_dialysis
+        if not basis or not (signs or took_more):
+            continue
+        found = True
+        worst = "critical" if {"consciousness", "breathing"} & set(signs.values()) else "high"
+        seen = [_SIGN_WORDS[v] for v in dict.fromkeys(signs.values())]
+        what = " and ".join(seen) if seen else "more taken than prescribed"
+        summary = drug.renal.summary
+        sources = tuple(
+            dict.fromkeys([*(summary.sources if summary else ()), *od.hemodialysis.sources])
+        )
+        # The kidney finding explains the symptoms: it replaces the milder readings of them.
+        out.findings = [
+            f
+            for f in out.findings
+            if not (d in f.drugs and f.code in ("suspected_toxicity", "expected_side_effect"))
+        ]
+        out.findings.append(
+            Finding(
+                code="suspected_toxicity",
+                severity=worst,  # type: ignore[arg-type]
+                message=(
+                    f"{what[0].upper()}{what[1:]} with reduced kidney function "
+                    f"({'; '.join(basis)}): {drug.name} leaves by the kidneys and builds up "
+                    "when they fail, even at usual doses. Call emergency services now; in "
+                    "hospital, haemodialysis can remove it."
+                ),
+                drugs=(d,),
+                details={
+                    "kidney": basis,
+                    "kidney_ml_min": ctx.patient.kidney_ml_min,
+                    "on_dialysis": ctx.patient.on_dialysis,
+                    "signs": list(signs),
+                    "fall_in_consciousness": worst == "critical",
+                    "took_more_than_prescribed": took_more,
+                    "because": "; ".join(basis),
+                },
+                advice=(
+                    "call_emergency_services",
+                    "consider_hemodialysis",
+                    "monitor_mental_status",
+                ),
+                sources=sources,
+            )
+        )
+        out.advice.extend(("call_emergency_services", "consider_hemodialysis"))
+        out.levels.append("emergency")
+        out.reasons.append(
+            f"{what} with reduced kidney function ({'; '.join(basis)}): suspected "
+            f"{drug.name} toxicity"
+        )
+    return found
 
 
 def _resolve_id(ctx: Context, name: str) -> str | None:

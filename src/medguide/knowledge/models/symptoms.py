@@ -37,6 +37,12 @@ Measure = Literal[
 ]
 Avpu = Literal["A", "V", "P", "U"]
 
+# A sign of a drug building up in the nervous system, for drugs the kidneys clear (S26, S33):
+#   mental_state   confusion, somnolence, encephalopathy, hallucinations
+#   consciousness  a fall in consciousness (cannot be woken, floppy)
+#   breathing      slowed or failing breathing
+ToxicitySign = Literal["mental_state", "consciousness", "breathing"]
+
 _FILLER = frozenset(
     [
         "i",
@@ -139,6 +145,9 @@ class Symptom(Model):
         default=(), description="with_symptom: the symptoms that make this one a red flag"
     )
     mental_status: bool = Field(default=False, description="a change in mental state")
+    toxicity_sign: ToxicitySign | None = Field(
+        default=None, description="a sign of drug build-up in the nervous system"
+    )
     links: tuple[SymptomLink, ...] = ()
     text: str = Field(min_length=1, description="what it is, in plain words")
     sources: tuple[SourceId, ...] = Field(min_length=1)
@@ -175,6 +184,9 @@ class SymptomFile(Model):
     # The standard red-flag list, class by class: what a person is asked to check for when
     # their words could not be read.
     red_flag_checklist: tuple[CheckItem, ...] = Field(default=())
+    # Small words, time words, units and medicine words that carry no symptom of their own: left
+    # over after matching they do not make a phrase uncertain. Any other word left over does.
+    small_words: tuple[str, ...] = Field(default=())
 
     @model_validator(mode="after")
     def _unique(self) -> SymptomFile:

@@ -432,8 +432,12 @@ def test_wanting_to_stop_gives_taper_advice() -> None:
         events=[{"kind": "wants_to_stop"}],
         now="2026-11-26T10:00:00+00:00",
     )
-    assert {"do_not_stop_abruptly", "gradual_taper", "contact_prescriber"} <= set(r["advice"])
+    assert {"do_not_stop_abruptly", "gradual_taper"} <= set(r["advice"])
+    # not urgent: the prescriber plans the taper, but "contact them today" would contradict
+    # the level (issue 11 §3); the finding still names the prescriber
+    assert r["triage"]["level"] == "routine" and "contact_prescriber" not in r["advice"]
     f = next(f for f in r["findings"] if f.code == "withdrawal_risk")
+    assert "prescriber" in f.message
     plan = f.details.get("plan")
     if plan is not None:  # the taper planner is installed
         daily = [s["daily"] for s in plan["steps"]]

@@ -78,3 +78,14 @@ ADVICE_CODES: frozenset[str] = frozenset(
         "reduce_dose",
     }
 )
+
+# Advice that cannot stand together in one answer. In each pair the first gives way to the
+# second when both are reached: never more of a drug when skipping, an emergency, a poison
+# centre or dialysis is advised.
+EXCLUSIVE_ADVICE: tuple[tuple[str, str], ...] = (
+    ("take_missed_dose_now", "skip_missed_dose"),
+    ("take_missed_dose_now", "call_emergency_services"),
+    ("take_missed_dose_now", "call_poison_center"),
+    ("take_missed_dose_now", "consider_hemodialysis"),
+    ("take_missed_dose_now", "consider_activated_charcoal"),
+)

@@ -26,6 +26,7 @@ from typing import Any
 
 from medguide.clinical.context import Context
 from medguide.clinical.findings import TRIAGE_RANK, CheckResult, Finding, NotChecked
+from medguide.codes import EXCLUSIVE_ADVICE
 from medguide.knowledge.catalog import Catalog
 from medguide.knowledge.models.drug import Drug
 from medguide.knowledge.models.symptoms import (
@@ -965,21 +966,6 @@ def check_now(ctx: Context) -> CheckResult:
             suspected = "overdose"
     if req.missed_dose is not None:
         _missed(ctx, out)
-        holding = [f.code for f in out.findings if f.code in ("overdose", "suspected_toxicity")]
-        if holding and "take_missed_dose_now" in out.advice:
-            # Never advise more of a drug that may already be too much.
-            said = out.computed.get("missed_dose", {}).get("message")
-            out.reasons = [r for r in out.reasons if r != said]
-            out.advice = [a for a in out.advice if a != "take_missed_dose_now"]
-            out.advice += ["skip_missed_dose", "contact_prescriber"]
-            out.reasons.append(
-                f"do not take the missed dose now: {holding[0].replace('_', ' ')} is suspected"
-            )
-            out.computed["missed_dose"] = {
-                **out.computed.get("missed_dose", {}),
-                "action": "hold",
-                "held_because": holding[0],
-            }
     _stopping(ctx, situation, tri, out)
     _gap_without_symptoms(ctx, situation, out)
     if _kidney_toxicity(ctx, tri, out):
@@ -990,9 +976,14 @@ def check_now(ctx: Context) -> CheckResult:
             findings=tuple(out.findings),
             not_checked=tuple(out.not_checked),
             computed=out.computed,
-            advice=tuple(dict.fromkeys(out.advice)),
+            advice=tuple(_without_exclusive(dict.fromkeys(out.advice))),
         )
+    # The level is resolved once, after every part has spoken; then the advice and the words
+    # that level rules out are dropped, so the answer never contradicts itself.
     level = _max_level(out.levels)
+    if "call_emergency_services" in out.advice:
+        level = "emergency"  # a part that calls for emergency help is never talked down
+    _hold_missed_dose(out, level)
     advice = (
         [*out.advice]
         if "call_poison_center" in out.advice
@@ -1000,9 +991,10 @@ def check_now(ctx: Context) -> CheckResult:
     )
     if level == "emergency":  # emergency advice first, always
         advice = ["call_emergency_services", *advice]
+    advice = [a for a in advice if a not in _RULED_OUT[level]]
     triage = {
         "level": level,
-        "reasons": list(dict.fromkeys(out.reasons)),
+        "reasons": _reasons_for(level, out.reasons),
         "suspected_state": suspected,
         "not_understood": list(not_understood),
         "symptoms": list(tri.symptoms),
@@ -1014,9 +1006,57 @@ def check_now(ctx: Context) -> CheckResult:
         findings=tuple(out.findings),
         not_checked=tuple(out.not_checked),
         computed=out.computed,
-        advice=tuple(dict.fromkeys(advice)),
+        advice=tuple(_without_exclusive(dict.fromkeys(advice))),
         triage=triage,
     )
+
+
+# Advice a resolved level rules out: "not urgent" never beside "contact the prescriber
+# today"; an emergency never beside "take the missed dose now".
+_RULED_OUT: Mapping[str, frozenset[str]] = {
+    "self_care": frozenset({"contact_prescriber"}),
+    "routine": frozenset({"contact_prescriber"}),
+    "urgent": frozenset(),
+    "emergency": frozenset({"take_missed_dose_now"}),
+}
+
+
+def _without_exclusive(advice: Iterable[str]) -> list[str]:
+    """Drop the advice that gives way to another one present (EXCLUSIVE_ADVICE)."""
+    have = list(advice)
+    losers = {a for a, b in EXCLUSIVE_ADVICE if a in have and b in have}
+    return [a for a in have if a not in losers]
+
+
+def _hold_missed_dose(out: _Merge, level: str) -> None:
+    """Never advise more of a drug that may already be too much, nor in an emergency."""
+    holding = [f.code for f in out.findings if f.code in ("overdose", "suspected_toxicity")]
+    if "take_missed_dose_now" not in out.advice or not (holding or level == "emergency"):
+        return
+    said = out.computed.get("missed_dose", {}).get("message")
+    out.reasons = [r for r in out.reasons if r != said]
+    out.advice = [a for a in out.advice if a != "take_missed_dose_now"]
+    out.advice += ["skip_missed_dose", "contact_prescriber"]
+    why = f"{holding[0].replace('_', ' ')} is suspected" if holding else "get emergency help first"
+    out.reasons.append(f"do not take the missed dose now: {why}")
+    out.computed["missed_dose"] = {
+        **out.computed.get("missed_dose", {}),
+        "action": "hold",
+        "held_because": holding[0] if holding else "emergency",
+    }
+
+
+def _reasons_for(level: str, reasons: Iterable[str]) -> list[str]:
+    """The reasons, said-first ones first, without wording of a lower level than the one
+    resolved ("headache: mention it at the next visit" beside an emergency)."""
+    out: list[str] = []
+    for r in dict.fromkeys(reasons):
+        for lv, words in _LEVEL_WORDS.items():
+            if TRIAGE_RANK[lv] < TRIAGE_RANK[level] and r.endswith(f": {words}"):
+                r = f"{r[: -len(words) - 2]}: also reported"
+        out.append(r)
+    first = [r for r in out if r.startswith("not understood")]
+    return list(dict.fromkeys([*first, *out]))
 
 
 def _overdose(ctx: Context, out: _Merge, symptomatic: bool) -> None:

@@ -442,3 +442,30 @@ def test_check_now_table_with_symptoms_together() -> None:
             continue
         tri = _now(["a bit sleepy", row.text, "dry mouth"])["triage"]
         assert tri["level"] == E, (cls, row.text, tri)
+
+
+# ------------------------------------------------------------------ the `ask` door
+
+# `ask` reads a question with the same vocabulary and reader: a red flag in a question about
+# someone now opens the answer with the emergency; a negated one does not.
+ASK_CLASSES = ("negated", "clause_scope", "negative_words_that_are_red_flags")
+
+
+@pytest.mark.parametrize(
+    ("cls", "row"),
+    [
+        pytest.param(c, r, id=f"{c}:{r.text}")
+        for c, r in ROWS
+        if r.at_least == E or c in ASK_CLASSES
+    ],
+)
+def test_ask_reads_the_same_red_flags(cls: str, row: Row) -> None:
+    from medguide.answers.answer import answer_question
+
+    a = answer_question(CAT, f"my dad takes baclofen. {row.text}")
+    opens = bool(a.parts) and a.parts[0].kind == "emergency"
+    if row.at_least == E:
+        assert opens, (row.text, [p.kind for p in a.parts])
+        assert "call_emergency_services" in a.advice
+    elif cls == "negated":
+        assert not opens, (row.text, a.parts[0].title if a.parts else None)

@@ -79,39 +79,6 @@ SUBSTANCE_PHRASES: Mapping[str, str] = {
 AMBIGUOUS_DRINK = frozenset({"drink", "drinks", "drinking"})
 NON_ALCOHOL_DRINKS = frozenset({"water", "milk", "juice", "tea", "coffee", "soda", "smoothie"})
 
-# Red-flag phrases: symptoms that mean emergency services now whatever the triage module says
-# (an answer can only be escalated by this list, never calmed). Overdose, breathing and
-# consciousness problems and seizures are the features of baclofen poisoning and withdrawal
-# in the labels [S5, S15]; the same holds for any CNS depressant.
-RED_FLAGS: tuple[tuple[str, str], ...] = (
-    (
-        r"\b(can'?t|cannot|won'?t|will not|unable to|hard to) (be )?(wake|woken|waken|rouse)",
-        "cannot be woken",
-    ),
-    (
-        r"\bnot (waking|wakin|responding|responsive)|\bunresponsive|\bunconscious|\bpassed out"
-        r"|\bcollapsed?\b|\bblack(ed)? out|\bcoma\b",
-        "unresponsive",
-    ),
-    (
-        r"\b(not|isn'?t|stopped|barely|hardly) breath|\bslow(ly)? breath|\bshallow breath"
-        r"|\bcan'?t breathe|\btrouble breathing|\bstruggling to breathe|\bbreathing (very )?slow"
-        r"|\bturning blue|\blips? (are |is )?blue",
-        "breathing problem",
-    ),
-    (r"\bseizures?\b|\bconvuls|\bfitting\b|\bhaving a fit\b|\bhad a fit\b", "seizure"),
-    (
-        r"\b(took|taken|take|swallowed|ate|eaten|got into)\b.{0,40}\b(too many|too much|whole"
-        r"|all (of )?(his|her|my|the|their)|bottle|handful|extra (pills|tablets))",
-        "too much taken",
-    ),
-    (r"\bsuicid|\bkill (myself|himself|herself)|\bend (my|his|her) life", "self-harm"),
-    (
-        r"\bhigh fever\b.{0,60}\b(stiff|rigid|confus)|\b(stiff|rigid)\b.{0,60}\bhigh fever",
-        "fever with rigidity",
-    ),
-)
-_RED_FLAGS = tuple((re.compile(p), label) for p, label in RED_FLAGS)
 # A red-flag word in a general question ("can it cause seizures?", "I have a seizure
 # disorder") is not an event happening now; it opens no emergency unless something says it is.
 _GENERAL = re.compile(
@@ -122,32 +89,6 @@ _HAPPENING = re.compile(
     r"\b(right now|just now|is having|keeps having|started having|had a|won'?t|can'?t|cannot"
     r"|isn'?t|not breathing|unconscious|unresponsive|collapsed|passed out|took|swallowed)\b"
 )
-
-SYMPTOM_WORDS: Mapping[str, str] = {
-    "drowsy": "drowsiness",
-    "drowsiness": "drowsiness",
-    "sleepy": "drowsiness",
-    "tired": "drowsiness",
-    "dizzy": "dizziness",
-    "dizziness": "dizziness",
-    "lightheaded": "dizziness",
-    "weak": "weakness",
-    "weakness": "weakness",
-    "nausea": "nausea",
-    "nauseous": "nausea",
-    "sick": "nausea",
-    "confused": "confusion",
-    "confusion": "confusion",
-    "muddled": "confusion",
-    "headache": "headache",
-    "constipated": "constipation",
-    "constipation": "constipation",
-    "insomnia": "insomnia",
-    "itchy": "itching",
-    "itching": "itching",
-    "spasms": "spasticity",
-    "stiff": "stiffness",
-}
 
 _QUANTITY = re.compile(
     r"(\d+(?:\.\d+)?)\s*(mg|milligrams?|mcg|micrograms?|µg|ug|g|grams?|ml|mls|milliliters?"
@@ -453,7 +394,7 @@ class _Lexicon:
 
     exact: dict[str, str]  # lowercased name/synonym/brand → drug id
     max_words: int
-    symptom_words: dict[str, tuple[str, bool]]  # normal-form phrase → (symptom id, red flag)
+    symptom_tokens: frozenset[str]  # every word of the symptom vocabulary (not medicine names)
     memo: dict[str, Resolved]
     lock: threading.Lock
 
@@ -479,14 +420,10 @@ def _lexicon(catalog: Catalog) -> _Lexicon:
         for name in names:
             exact.setdefault(name.lower().strip(), drug.id)
     max_words = max((len(n.split()) for n in exact), default=1)
-    symptom_words: dict[str, tuple[str, bool]] = {}
-    for sym in getattr(catalog.symptoms, "symptoms", ()):
-        # Only unconditional red flags open an answer with emergency advice; conditional ones
-        # (after stopping, with a pump) are left to triage, which knows the situation.
-        red = bool(getattr(sym, "red_flag", False)) and not getattr(sym, "red_flag_when", ())
-        for phrase in getattr(sym, "words", ()):
-            symptom_words.setdefault(str(phrase), (str(sym.id), red))
-    lex = _Lexicon(exact, min(max_words, 4), symptom_words, {}, threading.Lock())
+    symptom_tokens = frozenset(
+        t for sym in catalog.symptoms.symptoms for phrase in sym.words for t in phrase.split()
+    )
+    lex = _Lexicon(exact, min(max_words, 4), symptom_tokens, {}, threading.Lock())
     with _LEX_LOCK:
         _LEXICONS[key] = lex
     return lex
@@ -641,7 +578,7 @@ def extract_entities(catalog: Catalog, text: str) -> Entities:
                     continue
             add_substance(word_sid)
             continue
-        if w in STOPWORDS or len(w) < 4 or not w.isalpha() or w in SYMPTOM_WORDS:
+        if w in STOPWORDS or len(w) < 4 or not w.isalpha() or w in lex.symptom_tokens:
             continue
         r = _resolve(catalog, lex, w)
         if r.drug_id is not None and r.score >= 0.85:
@@ -656,20 +593,16 @@ def extract_entities(catalog: Catalog, text: str) -> Entities:
         elif _looks_like_drug(w):
             unknown.append(w)
 
-    symptoms = list(dict.fromkeys(SYMPTOM_WORDS[w] for w in words if w in SYMPTOM_WORDS))
-    red = [label for rx, label in _RED_FLAGS if rx.search(low)]
-    phrases: list[str] = []
-    if lex.symptom_words:
-        from medguide.knowledge.models.symptoms import normalize_words
+    # One symptom vocabulary and one triage for every door: the question is read as triage
+    # reads a symptom (knowledge/data/symptoms.yaml, with negation scoping), and its red
+    # flags are the ones triage raises with nothing known of the situation. Red flags that
+    # need the situation (after stopping, with a pump) are left to triage, which knows it.
+    from medguide.clinical.triage import Situation, check_triage, read_symptom
 
-        padded = f" {normalize_words(text)} "
-        for phrase, (sid, is_red) in lex.symptom_words.items():
-            if f" {phrase} " in padded:
-                phrases.append(phrase)
-                if sid not in symptoms:
-                    symptoms.append(sid)
-                if is_red and sid not in red:
-                    red.append(sid)
+    reading = read_symptom(catalog.symptoms, text)
+    symptoms = list(reading.symptoms)
+    phrases = list(reading.phrases)
+    red = list(check_triage(catalog.symptoms, [text], Situation()).red_flags)
     if red and _GENERAL.search(low) and not _HAPPENING.search(low):
         red = []
     amounts = tuple(

@@ -153,7 +153,7 @@ _MEASURES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "tablets_taken",
         re.compile(
             rf"\b(?:took|taken|swallowed|ate|had)\s+(?:about\s+|around\s+|over\s+)?{_NUM}\s*"
-            r"(?:of\s+(?:his|her|my|their|the)\s+)?(?:tablets?|pills?|tabs?|capsules?)\b"
+            r"(?:of\s+(?:his|her|my|their|the)\s+)?(?:[a-z]+\s+)?(?:tablets?|pills?|tabs?|capsules?)\b"
         ),
     ),
     ("avpu", re.compile(r"\bavpu\s*(?:is|of|:|=)?\s*([avpu])\b")),
@@ -183,6 +183,7 @@ class Reading:
     problem: str | None = None
     absent: tuple[str, ...] = ()
     guessed: tuple[tuple[str, str], ...] = ()
+    phrases: tuple[str, ...] = ()  # the vocabulary phrases read as present, in order
 
 
 def _measures(text: str) -> tuple[list[tuple[str, float | str]], str, str | None]:
@@ -326,6 +327,7 @@ def read_symptom(vocab: SymptomFile, text: str) -> Reading:
         words.append(g or w)
     absent: list[str] = []
     left: list[str] = []
+    phrases: list[str] = []
 
     def longest(at: int) -> tuple[str, int, bool] | None:
         """The longest known phrase starting at `at`, in the clause of `at`: (id, words, is
@@ -376,8 +378,10 @@ def read_symptom(vocab: SymptomFile, text: str) -> Reading:
                 absent.append(sid)
                 cue = ""  # used; the scope stays open only for "or"/"nor"
                 reach = _NEG_REACH if scope is not None else 0
-            elif sid not in ids:
-                ids.append(sid)
+            else:
+                phrases.append(" ".join(words[i : i + n]))
+                if sid not in ids:
+                    ids.append(sid)
             i += n
             continue
         if scope is not None:
@@ -403,6 +407,7 @@ def read_symptom(vocab: SymptomFile, text: str) -> Reading:
         problem,
         tuple(absent),
         tuple(dict.fromkeys(guessed)),
+        tuple(dict.fromkeys(phrases)),
     )
 
 

@@ -599,8 +599,8 @@ def check_triage(
         check_for = tuple(item.text for item in vocab.red_flag_checklist)
         reasons.insert(
             0,
-            "not understood: " + "; ".join(repr(t) for t in unread) + ". If any of these is "
-            "happening, call emergency services now: " + "; ".join(check_for),
+            "not understood: " + "; ".join(repr(t) for t in unread) + " (words we cannot read "
+            "are never rated below urgent; check for the red flags listed)",
         )
     if unknown:
         # What we could not read might be serious: never self-care, and say so.

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from medguide.clinical.assess import assess
 from medguide.clinical.findings import ADVICE_CODES, FINDING_CODES, TRIAGE_RANK
 from medguide.clinical.request import AssessRequest
-from medguide.knowledge.catalog import load_catalog
+from medguide.knowledge.loader import load_catalog
 
 CAT = load_catalog()
 WORDS = [
@@ -89,9 +89,9 @@ patient = st.fixed_dictionaries(
         "pregnant": st.booleans(),
         "breastfeeding": st.booleans(),
         "conditions": st.lists(st.sampled_from(["epilepsy", "G40.909", "stroke", "zzz"])),
-        "baclofen_naive": st.booleans(),
+        "naive_to": st.sampled_from([(), ("baclofen",), ("Lioresal",)]),
     },
-)
+).filter(lambda p: not (p.get("pregnant") and p.get("sex") == "male"))  # refused at the door
 request = st.fixed_dictionaries(
     {
         "medications": st.lists(

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from medguide.clinical.assess import Assessment, assess
 from medguide.clinical.request import AssessRequest
-from medguide.knowledge.catalog import load_catalog
+from medguide.knowledge.loader import load_catalog
 
 CAT = load_catalog()
 
@@ -129,7 +129,7 @@ def test_titration_too_fast_for_new_starts(med: dict[str, Any], too_fast: bool) 
 
 
 def test_naive_flag_counts_as_new() -> None:
-    a = run("baclofen 10 mg tid", patient={"baclofen_naive": True})
+    a = run("baclofen 10 mg tid", patient={"naive_to": ["baclofen"]})
     assert "titration_too_fast" in codes(a)
 
 

@@ -18,7 +18,7 @@ from medguide.clinical.context import build_context
 from medguide.clinical.request import AssessRequest
 from medguide.clinical.triage import Situation, check_now, check_triage
 from medguide.codes import TRIAGE_RANK
-from medguide.knowledge.catalog import load_catalog
+from medguide.knowledge.loader import load_catalog
 
 CAT = load_catalog()
 VOCAB = CAT.symptoms

@@ -18,7 +18,7 @@ from medguide.clinical.context import build_context
 from medguide.clinical.request import AssessRequest
 from medguide.clinical.triage import check_now
 from medguide.codes import EXCLUSIVE_ADVICE, TRIAGE_RANK
-from medguide.knowledge.catalog import load_catalog
+from medguide.knowledge.loader import load_catalog
 
 CAT = load_catalog()
 VOCAB = CAT.symptoms

@@ -167,3 +167,52 @@ def fmt_number(x: float) -> str:
     ('100,000', '0.15', '2.5', '0.3333')
     """
     return f"{x:,.0f}" if x == int(x) else f"{x:,.4g}"
+
+
+# Rate units: an infusion (a pump) or a stated daily total. (mass unit, hours per unit time)
+_RATE_PER: Final[dict[str, float]] = {
+    "day": 24.0, "d": 24.0, "24h": 24.0, "24 h": 24.0, "24hr": 24.0, "24hrs": 24.0,
+    "24 hours": 24.0, "h": 1.0, "hr": 1.0, "hour": 1.0,
+}  # fmt: skip
+
+
+def parse_rate_unit(spelling: str) -> tuple[str, float] | None:
+    """(mass unit, factor to a day) of a rate unit such as "mcg/day" or "mg/h"; None when the
+    spelling is not a rate.
+
+    >>> parse_rate_unit("mcg/day"), parse_rate_unit("mg/h"), parse_rate_unit("mg")
+    (('mcg', 1.0), ('mg', 24.0), None)
+    """
+    mass, sep, per = spelling.strip().partition("/")
+    if not sep:
+        return None
+    hours = _RATE_PER.get(per.strip().lower())
+    unit = UNIT_ALIASES.get(mass.strip().lower())
+    if hours is None or unit not in MASS_IN_MG:
+        return None
+    return unit, 24.0 / hours
+
+
+def parse_concentration(text: str) -> tuple[float, str]:
+    """(amount per mL, mass unit) of a concentration such as "2000 mcg/mL" or "5 mg/5 mL".
+
+    >>> parse_concentration("2000 mcg/mL"), parse_concentration("5 mg / 5 mL")
+    ((2000.0, 'mcg'), (1.0, 'mg'))
+    """
+    import re
+
+    m = re.fullmatch(
+        r"\s*(\d+(?:\.\d+)?)\s*([a-zµμ]+)\s*/\s*(\d+(?:\.\d+)?)?\s*(ml|mls|millilitre|milliliter)\s*",
+        text.strip().lower(),
+    )
+    if not m:
+        raise ValueError(
+            f"concentration {text!r} is not an amount per mL such as '2000 mcg/mL' or '5 mg/mL'"
+        )
+    unit = UNIT_ALIASES.get(m.group(2))
+    if unit not in MASS_IN_MG:
+        raise ValueError(f"concentration {text!r} needs a mass unit (mg or mcg) per mL")
+    per = float(m.group(3)) if m.group(3) else 1.0
+    if per <= 0 or float(m.group(1)) <= 0:
+        raise ValueError(f"concentration {text!r} must be above zero")
+    return float(m.group(1)) / per, unit

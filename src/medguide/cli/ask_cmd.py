@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from medguide.cli import exitcodes
-from medguide.cli.common import catalog, fail, print_json
+from medguide.cli.common import catalog, fail, fail_service, print_json
 from medguide.cli.words import ADVICE_TEXT
 
 
@@ -22,17 +21,14 @@ def ask(
     ] = False,
 ) -> None:
     """Ask a question about a medicine; the answer cites its sources, or says who to ask."""
-    from medguide.answers import answer_question
-    from medguide.knowledge.names import resolve_name
+    from medguide.service import ServiceError
+    from medguide.service import answer as answer_question
 
     cat = catalog()
-    drug_id = None
-    if drug is not None:
-        name = resolve_name(cat, drug)
-        if name.drug_id is None:
-            fail(f"'{drug}' is not a medicine medguide covers", exitcodes.NOT_FOUND)
-        drug_id = name.drug_id
-    answer = answer_question(cat, question, drug=drug_id, semantic=semantic)
+    try:
+        answer = answer_question(cat, question, drug=drug, semantic=semantic)
+    except ServiceError as exc:
+        fail_service(exc)
     if answer.decline is not None and answer.decline.reason in {"empty", "too_long"}:
         fail(answer.decline.message)
     if as_json:

@@ -29,8 +29,8 @@ def assess(
     """Check a patient's medicines: doses, kidneys, age, interactions, what to do now."""
     from pydantic import ValidationError
 
-    from medguide.clinical.assess import assess as run_assessment
     from medguide.clinical.request import AssessRequest
+    from medguide.service import assess as run_assessment
 
     if fail_on is not None and fail_on not in SEVERITIES:
         fail(f"--fail-on must be one of {', '.join(SEVERITIES)}")

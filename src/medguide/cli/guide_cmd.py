@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from medguide.cli import exitcodes
-from medguide.cli.common import catalog, fail, print_json
+from medguide.cli.common import catalog, fail, fail_service, print_json
 
 
 def guide(
@@ -18,20 +18,15 @@ def guide(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Show what a medicine is for, how to take it and what to watch for, with sources."""
-    from medguide.answers.guide import SECTION_IDS, build_guide
-    from medguide.knowledge.names import resolve_name
+    from medguide.answers.guide import SECTION_IDS
+    from medguide.service import ServiceError
+    from medguide.service import guide as build_guide
 
     cat = catalog()
-    name = resolve_name(cat, drug)
-    if name.drug_id is None:
-        if name.ingredient:
-            fail(
-                f"'{drug}' is {name.ingredient}, a known medicine that medguide does not cover "
-                "yet; ask a pharmacist",
-                exitcodes.NOT_FOUND,
-            )
-        fail(f"'{drug}' is not a medicine medguide recognises", exitcodes.NOT_FOUND)
-    g = build_guide(cat, name.drug_id)
+    try:
+        g = build_guide(cat, drug)
+    except ServiceError as exc:
+        fail_service(exc)
     if section is not None:
         if section not in SECTION_IDS:
             fail(f"unknown section '{section}'; choose one of: {', '.join(SECTION_IDS)}")

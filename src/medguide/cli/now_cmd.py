@@ -11,7 +11,14 @@ from typing import Annotated, Any
 
 import typer
 
-from medguide.cli.common import catalog, fail, print_json
+from medguide.cli.common import (
+    catalog,
+    fail,
+    fail_service,
+    print_json,
+    validated,
+    wants_json,
+)
 from medguide.cli.words import ADVICE_TEXT, LEVEL_TEXT
 
 
@@ -71,43 +78,17 @@ def _render(result: dict[str, Any], version: str) -> None:
     _say(f"knowledge {version}")
 
 
-def _request(data: dict[str, Any]) -> Any:
-    from pydantic import ValidationError
-
-    from medguide.cli.common import describe_validation_error
-    from medguide.clinical.request import AssessRequest
-
-    try:
-        return AssessRequest.model_validate(data)
-    except ValidationError as exc:
-        fail(describe_validation_error(exc))
+def _now() -> datetime:
+    """The clock, read at the edge: the service itself never reads it."""
+    return datetime.now().astimezone()
 
 
-def _run_now(data: dict[str, Any], now: datetime | None) -> tuple[dict[str, Any], str]:
-    from medguide.clinical.context import build_context
-    from medguide.clinical.triage import check_now
-
-    cat = catalog()
-    req = _request(data)
-    result = check_now(build_context(cat, req, now or req.now))
-    return {
-        "triage": dict(result.triage) if result.triage else None,
-        "advice": list(result.advice),
-        "findings": [f.as_dict() for f in result.findings],
-        "computed": dict(result.computed),
-        "not_checked": [n.as_dict() for n in result.not_checked],
-        "knowledge_version": cat.version,
-    }, cat.version
-
-
-def _covered(name: str) -> str:
-    from medguide.knowledge.names import resolve_name
-
-    cat = catalog()
-    r = resolve_name(cat, name)
-    if not r.drug_id or r.drug_id not in cat.drugs:
-        fail(f"unknown drug {name!r}; see `medguide drugs`", 3)
-    return r.drug_id
+def _show(result: Any) -> None:
+    data = result.as_dict()
+    if wants_json():
+        print_json(data)
+    else:
+        _render(data, data["knowledge_version"])
 
 
 def triage(
@@ -143,85 +124,38 @@ def triage(
 
     Example: medguide triage "can't wake him" "breathing slow" --drug baclofen
     """
-    words = [s for s in (symptoms or []) if s.strip()]
-    events: list[dict[str, Any]] = []
-    if stopped_days_ago is not None:
-        events.append(
-            {"kind": "stopped", "days_ago": stopped_days_ago, "daily_dose_mg": daily_dose}
-        )
-    if missed_doses is not None and missed_doses < 1:
-        fail("--missed-doses must be 1 or more")
-    if increased_days_ago is not None:
-        events.append(
-            {"kind": "dose_increased", "days_ago": increased_days_ago, "daily_dose_mg": daily_dose}
-        )
-    events += [{"kind": "started_drug", "drug": d} for d in new_drug or ()]
-    for flag, kind in (
-        (kidney_worse, "kidney_function_worse"),
-        (pump_alarm, "pump_alarm"),
-        (refill_missed, "pump_refill_missed"),
-        (wants_to_stop, "wants_to_stop"),
-    ):
-        if flag:
-            events.append({"kind": kind})
-    substances = [*(substance or ()), *(["alcohol"] if alcohol else [])]
+    from medguide.service import ServiceError, TriageQuery
+    from medguide.service import triage as run_triage
+
     if route not in ("oral", "intrathecal"):
-        fail("--route must be oral or intrathecal")
-    if drug is None:
-        if events or substances or dialysis or last_dose_hours_ago is not None:
-            fail("give --drug with the events (e.g. --drug baclofen)")
-        if not words:
-            fail('say what you notice, e.g. medguide triage "very sleepy"')
-        _symptoms_only(words, as_json)
-        return
-    drug_id = _covered(drug)
-    rule = catalog().drugs[drug_id].missed_dose
-    threshold = rule.consecutive_missed_withdrawal_risk if rule else None
-    if missed_doses and threshold and missed_doses >= threshold:
-        events.append({"kind": "doses_missed", "daily_dose_mg": daily_dose})
-    if not words and not events and last_dose_hours_ago is None:
-        fail("say what you notice, or what happened (e.g. --stopped-days-ago 2)")
-    med: dict[str, Any] = {"drug": drug, "route": route, "new": new}
-    data: dict[str, Any] = {
-        "medications": [med],
-        "symptoms": words,
-        "events": events,
-        "substances": substances,
-        "patient": {"age_years": age, **({"dialysis": "hemodialysis"} if dialysis else {})},
-        "last_dose_hours_ago": last_dose_hours_ago,
-    }
-    result, version = _run_now(data, datetime.now().astimezone())
-    if as_json:
-        print_json(result)
-    else:
-        _render(result, version)
-
-
-def _symptoms_only(words: list[str], as_json: bool) -> None:
-    from medguide.clinical.triage import Situation, check_triage
-
-    cat = catalog()
-    t = check_triage(cat.symptoms, words, Situation())
-    advice = list(t.advice)
-    if t.level == "emergency" and "call_emergency_services" not in advice:
-        advice.insert(0, "call_emergency_services")
-    result = {
-        "triage": t.as_dict(),
-        "advice": advice,
-        "findings": [f.as_dict() for f in t.findings],
-        "not_checked": [
-            {
-                "check": "situation",
-                "reason": "no medicine given (--drug); symptoms were weighed on their own",
-                "drugs": [],
-            }
-        ],
-        "knowledge_version": cat.version,
-    }
-    if as_json:
-        print_json(result)
-    else:
-        _render(result, cat.version)
+        fail("--route must be oral or intrathecal", field="route")
+    query = validated(
+        TriageQuery,
+        {
+            "symptoms": [s for s in (symptoms or []) if s.strip()],
+            "drug": drug,
+            "route": route,
+            "daily_dose_mg": daily_dose,
+            "stopped_days_ago": stopped_days_ago,
+            "missed_doses": missed_doses,
+            "increased_days_ago": increased_days_ago,
+            "new_drugs": list(new_drug or ()),
+            "substances": [*(substance or ()), *(["alcohol"] if alcohol else [])],
+            "kidney_worse": kidney_worse,
+            "dialysis": dialysis,
+            "pump_alarm": pump_alarm,
+            "refill_missed": refill_missed,
+            "wants_to_stop": wants_to_stop,
+            "last_dose_hours_ago": last_dose_hours_ago,
+            "new": new,
+            "age_years": age,
+        },
+    )
+    try:
+        result = run_triage(catalog(), query, _now())
+    except ServiceError as exc:
+        fail_service(exc)
+    _show(result)
 
 
 def _parse_now(text: str | None, tz: str | None) -> datetime:
@@ -260,29 +194,26 @@ def missed_dose(
 
     Example: medguide missed-dose --drug baclofen --missed 07:00 --next 15:00 --now 08:15
     """
-    from medguide.clinical.missed_dose import MissedDoseError, advise_missed_dose
+    from medguide.service import MissedDoseQuery, ServiceError
+    from medguide.service import missed_dose as advise
 
-    drug_id = _covered(drug)
+    query = validated(
+        MissedDoseQuery,
+        {
+            "drug": drug,
+            "missed": missed,
+            "next_due": next_,
+            "every_hours": every,
+            "timezone": tz,
+            "count": count,
+        },
+    )
     cat = catalog()
-    rule = cat.drugs[drug_id].missed_dose
-    if rule is None:
-        fail(f"no missed-dose rule is recorded for {drug}; ask a pharmacist", 3)
-    if count < 1:
-        fail("--count must be 1 or more")
     moment = _parse_now(now, tz)
     try:
-        a = advise_missed_dose(
-            rule,
-            missed=missed,
-            next_due=next_,
-            interval_hours=every,
-            now=moment,
-            tz=tz or moment.tzinfo,
-            consecutive_missed=count,
-            drug=drug_id,
-        )
-    except MissedDoseError as exc:
-        fail(str(exc))
+        a = advise(cat, query, moment)
+    except ServiceError as exc:
+        fail_service(exc)
     if as_json:
         print_json({**a.as_dict(), "knowledge_version": cat.version})
         return
@@ -312,7 +243,10 @@ def overdose(
     intentional: Annotated[
         bool | None, typer.Option("--intentional/--accidental", help="On purpose or not.")
     ] = None,
-    route: Annotated[str, typer.Option(help="oral, or intrathecal for a pump error.")] = "oral",
+    route: Annotated[
+        str | None,
+        typer.Option(help="oral, or intrathecal for a pump error (default: the product's)."),
+    ] = None,
     age: Annotated[float | None, typer.Option(help="Age in years.")] = None,
     weight: Annotated[float | None, typer.Option(help="Weight in kg.")] = None,
     crcl: Annotated[float | None, typer.Option(help="Kidney function, CrCl mL/min.")] = None,
@@ -325,51 +259,37 @@ def overdose(
 
     Example: medguide overdose --drug baclofen --tablets 1 --strength 10 --age 3
     """
-    given = [x for x in (tablets, ml, mg, mcg) if x is not None]
-    if len(given) > 1:
-        fail("give the amount one way: --tablets, --ml, --mg or --mcg")
-    if strength is not None and tablets is None:
-        fail("--strength goes with --tablets")
-    if concentration is not None and ml is None:
-        fail("--concentration goes with --ml")
-    if route not in ("oral", "intrathecal"):
-        fail("--route must be oral or intrathecal")
-    _covered(drug)
-    amount, unit = None, None
-    if tablets is not None:
-        amount, unit = tablets, "tablet"
-    elif ml is not None:
-        amount, unit = ml, "mL"
-    elif mg is not None:
-        amount, unit = mg, "mg"
-    elif mcg is not None:
-        amount, unit = mcg, "mcg"
-    data: dict[str, Any] = {
-        "medications": [{"drug": drug, "route": route}],
-        "ingestion": {
+    from medguide.service import OverdoseQuery, ServiceError
+    from medguide.service import overdose as run_overdose
+
+    if route is not None and route not in ("oral", "intrathecal"):
+        fail("--route must be oral or intrathecal", field="route")
+    query = validated(
+        OverdoseQuery,
+        {
             "drug": drug,
-            "amount": amount,
-            "unit": unit,
+            "tablets": tablets,
             "strength_mg": strength,
+            "ml": ml,
             "concentration": concentration,
+            "mg": mg,
+            "mcg": mcg,
             "hours_ago": hours_ago,
             "intentional": intentional,
             "route": route,
-        },
-        "patient": {
             "age_years": age,
             "weight_kg": weight,
             "crcl_ml_min": crcl,
-            **({"dialysis": "hemodialysis"} if dialysis else {}),
+            "dialysis": dialysis,
+            "also": list(also or ()),
+            "symptoms": list(symptom or ()),
         },
-        "substances": list(also or ()),
-        "symptoms": list(symptom or ()),
-    }
-    result, version = _run_now(data, datetime.now().astimezone())
-    if as_json:
-        print_json(result)
-    else:
-        _render(result, version)
+    )
+    try:
+        result = run_overdose(catalog(), query, _now())
+    except ServiceError as exc:
+        fail_service(exc)
+    _show(result)
 
 
 def register(app: typer.Typer) -> None:

@@ -15,14 +15,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from medguide.cli import exitcodes
-from medguide.cli.common import catalog, describe_validation_error, fail, print_json
+from medguide.cli.common import catalog, fail, fail_service, print_json, validated
 from medguide.units import convert_mass
 
 if TYPE_CHECKING:
     from medguide.clinical.kidney import KidneyFunction
     from medguide.clinical.plans import Plan
-    from medguide.clinical.request import Patient
+    from medguide.service import PlanResult
 
 plan_app = typer.Typer(
     name="plan",
@@ -107,80 +106,43 @@ def _patient(
     crcl: float | None,
     egfr: float | None,
     dialysis: str | None,
-) -> tuple[Patient, KidneyFunction]:
-    from pydantic import ValidationError
-
-    from medguide.clinical.kidney import compute_kidney_function
-    from medguide.clinical.request import Patient
-
+) -> dict[str, Any]:
     mg, umol = _creatinine(creatinine)
+    return {
+        "age_years": age,
+        "weight_kg": _weight(weight, age),
+        "sex": sex,
+        "height_cm": height,
+        "serum_creatinine_mg_dl": mg,
+        "serum_creatinine_umol_l": umol,
+        "crcl_ml_min": crcl,
+        "egfr": egfr,
+        "dialysis": dialysis,
+    }
+
+
+def _run(job: str, query: dict[str, Any]) -> PlanResult:
+    from medguide import service
+
+    q = validated(service.PlanQuery, query)
     try:
-        patient = Patient(
-            age_years=age,
-            weight_kg=_weight(weight, age),
-            sex=sex,
-            height_cm=height,
-            serum_creatinine_mg_dl=mg,
-            serum_creatinine_umol_l=umol,
-            crcl_ml_min=crcl,
-            egfr=egfr,
-            dialysis=dialysis,
-        )
-    except ValidationError as exc:
-        fail(describe_validation_error(exc))
-    try:
-        kidney = compute_kidney_function(patient)
-    except ValueError as exc:
-        fail(str(exc))
-    return patient, kidney
-
-
-def _resolve(
-    cat: Any, drug: str, dose: float | None, unit: str | None, frequency: str | None
-) -> tuple[Any, str | None, int | None, float | None]:
-    """(drug, product id, doses a day, dose in the written unit) from the names given."""
-    from medguide.clinical.orders import parse_medication
-    from medguide.clinical.request import Medication
-
-    med = Medication(drug=drug, dose=dose, unit=unit, frequency=frequency)
-    order = parse_medication(cat, med, 0)
-    if order.name.drug_id is None:
-        known = (
-            f" ({order.name.ingredient} is known but not covered yet)"
-            if (order.name.ingredient)
-            else ""
-        )
-        fail(f"no knowledge for drug {drug!r}{known}", exitcodes.NOT_FOUND)
-    per_day: int | None = None
-    if frequency is not None:
-        if order.doses_per_day is None:
-            fail(f"frequency {frequency!r} cannot be read (try TID, QID, 'twice a day')")
-        if abs(order.doses_per_day - round(order.doses_per_day)) > 1e-9:
-            fail(f"frequency {frequency!r} is not a whole number of doses a day")
-        per_day = round(order.doses_per_day)
-    return cat.drug(order.name.drug_id), order.name.product_id, per_day, order.dose
-
-
-def _quantity_mg(text: str | None, what: str) -> float | None:
-    if text is None:
-        return None
-    m = re.match(r"^\s*(\d+(?:\.\d+)?)\s*(mg|mcg)?\s*(?:/\s*(?:day|d))?\s*$", text)
-    if not m:
-        fail(f"{what} {text!r} is not a daily amount such as '60 mg'")
-    return float(m.group(1))
+        run = service.plan_titrate if job == "titrate" else service.plan_taper
+        return run(catalog(), q)
+    except service.ServiceError as exc:
+        fail_service(exc)
 
 
 def _emit(
-    plan: Plan,
-    kidney: KidneyFunction,
+    result: PlanResult,
     as_json: bool,
     fhir: bool,
     ics: Path | None,
     timezone: str,
     times: str | None,
-    version: str,
 ) -> None:
     from medguide.interop.ical import dump_ical, zone
+
+    plan, kidney, version = result.plan, result.kidney, result.knowledge_version
 
     try:
         zone(timezone)
@@ -306,38 +268,18 @@ def titrate(
     ics: _Ics = None,
 ) -> None:
     """A step-by-step increase to the target, capped by kidney, age and label limits."""
-    from medguide.clinical.plans import PlanError, plan_titration
-
-    first = _date(start)
-    patient, kidney = _patient(age, weight, sex, height, creatinine, crcl, egfr, dialysis)
-    cat = catalog()
-    drug_obj, named_product, per_day, written = _resolve(cat, drug, dose, unit, frequency)
-    chosen = product or named_product
-    named = drug_obj.product(chosen) if chosen else None
-    route = named.route if named is not None else "oral"
-    current = None
-    if dose is not None:
-        if per_day is None:
-            fail("--dose needs --frequency")
-        if unit not in (None, "mg"):
-            fail("for a titration give the current dose in mg")
-        current = (written or dose) * per_day
-    try:
-        plan = plan_titration(
-            drug_obj,
-            start=first,
-            age_years=patient.age_years,
-            weight_kg=patient.weight_kg,
-            kidney=kidney,
-            route=route,
-            target_daily=_quantity_mg(target, "target"),
-            step_days=step_days,
-            product=product or named_product,
-            current_daily=current,
-        )
-    except PlanError as exc:
-        fail(str(exc), exitcodes.BAD_INPUT)
-    _emit(plan, kidney, as_json, fhir, ics, timezone, times, cat.version)
+    query = {
+        "drug": drug,
+        "start": _date(start),
+        "target": target,
+        "dose": dose,
+        "unit": unit,
+        "frequency": frequency,
+        "step_days": step_days,
+        "product": product,
+        "patient": _patient(age, weight, sex, height, creatinine, crcl, egfr, dialysis),
+    }
+    _emit(_run("titrate", query), as_json, fhir, ics, timezone, times)
 
 
 @plan_app.command("taper")
@@ -373,36 +315,21 @@ def taper(
     ics: _Ics = None,
 ) -> None:
     """A step-by-step reduction to zero that never rises and never stops a high dose at once."""
-    from medguide.clinical.plans import PlanError, plan_taper
-
-    first = _date(start)
-    patient, kidney = _patient(age, weight, sex, height, creatinine, crcl, egfr, dialysis)
-    if unit not in ("mg", "mcg", "g", "mL"):
-        fail(f"unit {unit!r} is not one of mg, mcg, g, mL")
-    cat = catalog()
-    drug_obj, named_product, per_day, _ = _resolve(cat, drug, None, None, frequency)
-    assert per_day is not None
-    if route is None:
-        # A named product (e.g. Gablofen) brings its route, so a pump product reaches the
-        # intrathecal refusal and its referral rather than an "oral" mismatch.
-        named = drug_obj.product(product or named_product) if (product or named_product) else None
-        route = named.route if named is not None else "oral"
-    try:
-        plan = plan_taper(
-            drug_obj,
-            dose=dose,
-            doses_per_day=per_day,
-            start=first,
-            route=route,
-            dose_unit=unit,
-            on_drug_days=on_drug_days,
-            min_days=days,
-            product=product or named_product,
-            age_years=patient.age_years,
-        )
-    except PlanError as exc:
-        fail(str(exc), exitcodes.BAD_INPUT)
-    _emit(plan, kidney, as_json, fhir, ics, timezone, times, cat.version)
+    if route is not None and route not in ("oral", "intrathecal"):
+        fail("--route must be oral or intrathecal", field="route")
+    query = {
+        "drug": drug,
+        "start": _date(start),
+        "dose": dose,
+        "unit": unit,
+        "frequency": frequency,
+        "route": route,
+        "product": product,
+        "on_drug_days": on_drug_days,
+        "days": days,
+        "patient": _patient(age, weight, sex, height, creatinine, crcl, egfr, dialysis),
+    }
+    _emit(_run("taper", query), as_json, fhir, ics, timezone, times)
 
 
 def register(app: typer.Typer) -> None:

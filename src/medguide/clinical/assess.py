@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +20,7 @@ from medguide.clinical.findings import (
     drop_superseded,
     sort_findings,
 )
+from medguide.clinical.normalize import normalize_request
 from medguide.clinical.request import AssessRequest
 from medguide.knowledge.catalog import Catalog
 
@@ -30,16 +31,20 @@ def _checks() -> tuple[Check, ...]:
     # Imported here so that each module stays importable on its own, and in the order the
     # results are best read: orders and doses first, then the person, then what to do now.
     from medguide.clinical import (
+        changes,
         doses,
         interactions,
         kidney,
         populations,
+        pump,
         triage,
     )
 
     return (
         doses.check_orders,
         doses.check_doses,
+        changes.check_changes,
+        pump.check_pump,
         kidney.check_kidney,
         populations.check_populations,
         interactions.check_interactions,
@@ -56,6 +61,11 @@ class Assessment:
     triage: Mapping[str, Any] | None
     knowledge_version: str
     now: datetime | None = None
+    answer: Mapping[str, Any] | None = None
+
+    def with_not_checked(self, *items: NotChecked) -> Assessment:
+        """The same result with more "not checked" lines (what a door could not pass on)."""
+        return replace(self, not_checked=(*self.not_checked, *items))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +74,7 @@ class Assessment:
             "advice": list(self.advice),
             "computed": dict(self.computed),
             "not_checked": [n.as_dict() for n in self.not_checked],
+            **({"answer": dict(self.answer)} if self.answer is not None else {}),
             "knowledge_version": self.knowledge_version,
         }
 
@@ -71,16 +82,25 @@ class Assessment:
 def _merge_triage(
     a: Mapping[str, Any] | None, b: Mapping[str, Any] | None
 ) -> Mapping[str, Any] | None:
+    """One triage from two parts: the more urgent level and state lead; reasons add up."""
     if a is None:
         return b
     if b is None:
         return a
-    return b if TRIAGE_RANK[str(b["level"])] > TRIAGE_RANK[str(a["level"])] else a
+    first, second = (
+        (b, a) if TRIAGE_RANK[str(b["level"])] > TRIAGE_RANK[str(a["level"])] else (a, b)
+    )
+    merged = dict(first)
+    for key in ("reasons", "not_understood", "symptoms", "red_flags", "absent"):
+        merged[key] = list(dict.fromkeys([*(first.get(key) or ()), *(second.get(key) or ())]))
+    merged["suspected_state"] = first.get("suspected_state") or second.get("suspected_state")
+    return merged
 
 
 def assess(catalog: Catalog, request: AssessRequest, now: datetime | None = None) -> Assessment:
     """Run every check on `request`. `now` defaults to the request's own `now`."""
-    ctx = build_context(catalog, request, now or request.now)
+    moment = now or request.now
+    ctx = build_context(catalog, normalize_request(request, moment), moment)
     findings: list[Finding] = []
     not_checked: list[NotChecked] = []
     computed: dict[str, Any] = dict(ctx.computed)

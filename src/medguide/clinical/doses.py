@@ -31,7 +31,6 @@ from medguide.units import convert_mass, fmt_number, is_mass
 
 # ISMP's advice on liquid baclofen (prescribe in mg, show the concentration) is the source of
 # the concentration check; the unit check leans on the product's own units. [S8]
-NAIVE_FLAGS = {"baclofen_naive": "baclofen"}  # request field → drug it speaks of
 
 
 # --- orders -----------------------------------------------------------------------------
@@ -249,8 +248,7 @@ def _daily_findings(ctx: Context, total: DailyTotal, rule: DoseRule) -> Iterable
 
 
 def _is_new(ctx: Context, total: DailyTotal) -> bool:
-    naive = {drug for flag, drug in NAIVE_FLAGS.items() if getattr(ctx.request.patient, flag)}
-    return total.drug_id in naive or all(ctx.orders[i].new for i in total.orders)
+    return ctx.starting(total.drug_id, total.orders)
 
 
 def _titration(ctx: Context, total: DailyTotal, rule: DoseRule) -> Finding | None:

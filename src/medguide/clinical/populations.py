@@ -43,14 +43,11 @@ def _rule_q(q: Quantity, unit: str) -> float | None:
 
 
 def _totals(ctx: Context, drug: Drug) -> list[_Total]:
-    from medguide.clinical.doses import NAIVE_FLAGS
-
-    naive = {d for flag, d in NAIVE_FLAGS.items() if getattr(ctx.request.patient, flag, None)}
     out = []
     for t in ctx.daily_totals:
         if t.drug_id != drug.id:
             continue
-        starting = drug.id in naive or (bool(t.orders) and all(ctx.orders[i].new for i in t.orders))
+        starting = ctx.starting(drug.id, t.orders)
         out.append(_Total(t.route, t.amount if t.complete else None, t.unit, starting))
     return out
 

@@ -11,7 +11,7 @@ listed back and never lower a level.
 `check_now` is the assessment's entry point: it builds the situation from the request and runs
 triage, the overdose check, the missed-dose advice and the stopping advice.
 
->>> from medguide.knowledge.catalog import load_catalog
+>>> from medguide.knowledge.loader import load_catalog
 >>> t = check_triage(load_catalog().symptoms, ["can't wake him up"], Situation())
 >>> t.level, t.symptoms
 ('emergency', ('unrousable',))
@@ -1138,6 +1138,9 @@ def _missed(ctx: Context, out: _Merge) -> None:
         out.advice.extend(("do_not_double", "contact_prescriber"))
         out.levels.append("routine")
         return
+    if md.scheduled is None:  # a run of missed doses, or a long gap: no one dose to place
+        _missed_run(ctx, drug, md.consecutive_missed, out)
+        return
     now = ctx.now
     if now is None:
         out.not_checked.append(
@@ -1145,8 +1148,22 @@ def _missed(ctx: Context, out: _Merge) -> None:
         )
         out.advice.append("do_not_double")
         return
+    zone = ctx.request.patient.timezone
+    if now.tzinfo is None:
+        # A wall-clock "now" with a wall-clock schedule: both are the person's local time.
+        from datetime import UTC
+
+        now = now.replace(tzinfo=UTC) if zone is None else now
+        out.computed["now_assumed"] = (
+            "'now' had no time zone: it was read as the person's wall-clock time"
+            + (f" in {zone}" if zone else ", like the schedule's clock times")
+        )
+        zone = zone or "UTC"
     interval = md.interval_hours
-    if md.next_due is None and interval is None:
+    next_due = md.next_due
+    if next_due is None and interval is None:
+        next_due = _next_clock_time(ctx, drug.id, md.scheduled)
+    if next_due is None and interval is None:
         per_day = [
             o.interval_hours or (24 / o.doses_per_day if o.doses_per_day else None)
             for o in ctx.orders_of(drug.id)
@@ -1156,10 +1173,10 @@ def _missed(ctx: Context, out: _Merge) -> None:
         a = advise_missed_dose(
             drug.missed_dose,
             missed=md.scheduled,
-            next_due=md.next_due,
+            next_due=next_due,
             interval_hours=interval,
             now=now,
-            tz=ctx.request.patient.timezone,
+            tz=zone,
             consecutive_missed=md.consecutive_missed,
             drug=drug.id,
         )
@@ -1174,24 +1191,62 @@ def _missed(ctx: Context, out: _Merge) -> None:
     out.reasons.append(a.message)
     out.levels.append("urgent" if a.withdrawal_risk else "self_care")
     if a.withdrawal_risk:
-        out.findings.append(
-            Finding(
-                code="withdrawal_risk",
-                severity="high",
-                message=(
-                    f"{a.consecutive_missed} doses of {drug.name} missed in a row: stopping "
-                    "suddenly can cause withdrawal. Do not take the missed doses together; "
-                    "call the prescriber today."
-                ),
-                drugs=(drug.id,),
-                details={
-                    "consecutive_missed": a.consecutive_missed,
-                    "threshold": drug.missed_dose.consecutive_missed_withdrawal_risk,
-                },
-                advice=("do_not_take_all_missed_doses", "contact_prescriber", "do_not_double"),
-                sources=tuple(drug.missed_dose.sources),
-            )
-        )
+        out.findings.append(_missed_run_finding(drug, f"{a.consecutive_missed} doses", None))
+
+
+def _next_clock_time(ctx: Context, drug_id: str, scheduled: str) -> str | None:
+    """The dose after `scheduled` in the order's own clock times ("times"), if it has them."""
+    for o in ctx.orders_of(drug_id):
+        times = sorted(ctx.request.medications[o.index].times)
+        if scheduled.strip() in times and len(times) > 1:
+            return times[(times.index(scheduled.strip()) + 1) % len(times)]
+    return None
+
+
+def _missed_run_finding(drug: Drug, what: str, hours: float | None) -> Finding:
+    rule = drug.missed_dose
+    assert rule is not None
+    signs = [w for w in drug.withdrawal if w.route in ("oral", "any")]
+    return Finding(
+        code="withdrawal_risk",
+        severity="high",
+        message=(
+            f"{what} of {drug.name} missed: going without it can bring on withdrawal. Do not "
+            "take the missed doses together; call the prescriber today for how to restart. "
+            "Get emergency help for fever, confusion, hallucinations, a fit or stiff muscles."
+        ),
+        drugs=(drug.id,),
+        details={
+            "missed": what,
+            "hours_since_last_dose": hours,
+            "threshold": rule.consecutive_missed_withdrawal_risk,
+        },
+        advice=("do_not_take_all_missed_doses", "contact_prescriber", "do_not_double"),
+        sources=tuple(
+            dict.fromkeys([*rule.sources, *(s for w in signs for x in w.signs for s in x.sources)])
+        ),
+    )
+
+
+def _missed_run(ctx: Context, drug: Drug, count: int, out: _Merge) -> None:
+    """Several doses missed in a row, or a day or more since the last dose."""
+    rule = drug.missed_dose
+    assert rule is not None
+    hours = ctx.request.last_dose_hours_ago
+    threshold = rule.consecutive_missed_withdrawal_risk
+    # The gap the knowledge counts as an interruption (withdrawal.after_gap; a judgment call).
+    gaps = [w.after_gap.hours for w in drug.withdrawal if w.after_gap and w.route != "intrathecal"]
+    long_gap = hours is not None and bool(gaps) and hours >= min(gaps)
+    if (threshold is not None and count >= threshold) or long_gap:
+        what = f"{count} doses" if count > 1 else f"{hours:g} hours" if hours else "doses"
+        out.findings.append(_missed_run_finding(drug, what, hours))
+        out.advice.extend(("do_not_take_all_missed_doses", "contact_prescriber", "do_not_double"))
+        out.levels.append("urgent")
+        out.reasons.append(f"{what} of {drug.name} missed: risk of withdrawal")
+        return
+    out.advice.extend(("do_not_double", "contact_prescriber"))
+    out.levels.append("routine")
+    out.reasons.append(f"{count} dose(s) of {drug.name} missed; do not double the next one")
 
 
 def _stopping(ctx: Context, situation: Situation, tri: Triage, out: _Merge) -> None:
@@ -1474,6 +1529,8 @@ def _taper_plan(ctx: Context, drug: Drug, daily_mg: float | None) -> tuple[Any, 
             dose_unit=order.unit,
             product=order.name.product_id,
             age_years=ctx.request.patient.age_years,
+            # long use lengthens the taper (the knowledge's taper rule)
+            on_drug_days=(ctx.now.date() - order.started).days if order.started else None,
         )
     except ValueError as exc:
         return None, f"no taper plan: {exc}"

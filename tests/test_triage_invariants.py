@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -150,3 +151,66 @@ def test_unknown_words_never_lower_the_level(
         assert TRIAGE_RANK[level] >= TRIAGE_RANK[before["level"]]
     assert after.triage["reasons"][0].startswith("not understood")
     consistent(after)
+
+
+# ------------------------------------------------------------------ the examples, as a table
+
+# (what was said and happened, advice that must not be there, advice that must)
+NO_CONTRADICTION: list[tuple[dict[str, Any], set[str], set[str]]] = [
+    # an emergency never carries "take the missed dose now"
+    (
+        {
+            "symptoms": ["can't wake him"],
+            "missed_dose": {"drug": "baclofen", "scheduled": "13:00", "next_due": "21:00"},
+        },
+        {"take_missed_dose_now"},
+        {"call_emergency_services"},
+    ),
+    (
+        {
+            "symptoms": ["chest pain"],
+            "missed_dose": {"drug": "baclofen", "scheduled": "13:00", "next_due": "21:00"},
+        },
+        {"take_missed_dose_now"},
+        {"call_emergency_services"},
+    ),
+    # kidney toxicity found late in check_now still holds the missed dose
+    (
+        {
+            "symptoms": ["confused"],
+            "patient": {"dialysis": "hemodialysis"},
+            "missed_dose": {"drug": "baclofen", "scheduled": "13:00", "next_due": "21:00"},
+        },
+        {"take_missed_dose_now"},
+        {"consider_hemodialysis", "skip_missed_dose"},
+    ),
+    # an overdose with a missed dose: skip, never "take it now" beside it
+    (
+        {
+            "ingestion": {"drug": "baclofen", "amount": 250, "unit": "mg", "hours_ago": 1},
+            "missed_dose": {"drug": "baclofen", "scheduled": "13:00", "next_due": "21:00"},
+        },
+        {"take_missed_dose_now"},
+        {"skip_missed_dose"},
+    ),
+    # "not urgent" never beside "contact the prescriber today"
+    ({"events": [{"kind": "wants_to_stop"}]}, {"contact_prescriber"}, {"gradual_taper"}),
+    ({"symptoms": ["a bit sleepy"]}, {"contact_prescriber"}, set()),
+]
+
+
+@pytest.mark.parametrize(("extra", "never", "always"), NO_CONTRADICTION)
+def test_examples_never_contradict(
+    extra: dict[str, Any], never: set[str], always: set[str]
+) -> None:
+    req = AssessRequest.model_validate(
+        {
+            "medications": [{"text": "baclofen 10 mg tid"}],
+            "now": "2026-11-26T14:10:00-05:00",
+            **extra,
+        }
+    )
+    result = check_now(build_context(CAT, req, req.now))
+    assert not never & set(result.advice), result.advice
+    assert always <= set(result.advice), result.advice
+    consistent(result)

@@ -22,58 +22,16 @@ from medguide.units import normalize_unit
 
 WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
 
-# Everyday words for substances people ask about, mapped to the catalog id of the substance
-# (its knowledge file). Used only when the catalog has that id; otherwise the plain name is
-# kept so the answer can still say the substance is not covered.
-SUBSTANCE_WORDS: Mapping[str, str] = {
-    "alcohol": "alcohol",
-    "alcoholic": "alcohol",
-    "beer": "alcohol",
-    "beers": "alcohol",
-    "wine": "alcohol",
-    "wines": "alcohol",
-    "booze": "alcohol",
-    "vodka": "alcohol",
-    "whisky": "alcohol",
-    "whiskey": "alcohol",
-    "gin": "alcohol",
-    "rum": "alcohol",
-    "liquor": "alcohol",
-    "spirits": "alcohol",
-    "cocktail": "alcohol",
-    "cocktails": "alcohol",
-    "drink": "alcohol",
-    "drinks": "alcohol",
-    "drinking": "alcohol",
-    "pint": "alcohol",
-    "pints": "alcohol",
-    "lager": "alcohol",
-    "cider": "alcohol",
-    "champagne": "alcohol",
-    "prosecco": "alcohol",
-    "tequila": "alcohol",
-    "brandy": "alcohol",
-    "ale": "alcohol",
-    "cannabis": "cannabis",
-    "marijuana": "cannabis",
-    "marihuana": "cannabis",
-    "weed": "cannabis",
-    "thc": "cannabis",
-    "cbd": "cannabis",
-    "edibles": "cannabis",
-    "kava": "kava",
-    "valerian": "valerian",
-    "melatonin": "melatonin",
-    "chamomile": "chamomile",
+# Everyday words for substances ("beer", "weed", "a glass of wine") are the substances' own
+# synonyms in their knowledge files (knowledge/data/drugs/alcohol.yaml, cannabis.yaml...), read
+# through the catalog like any medicine name, so `ask`, triage's `substances` and the
+# assessment all resolve them the same way. Foods and drinks with no knowledge file are kept
+# here by their plain name, so an answer can say they are not covered (not a medicine).
+FOOD_WORDS: Mapping[str, str] = {
     "grapefruit": "grapefruit",
+    "chamomile": "chamomile",
     "caffeine": "caffeine",
     "coffee": "caffeine",
-}
-SUBSTANCE_PHRASES: Mapping[str, str] = {
-    "st john's wort": "st_johns_wort",
-    "st johns wort": "st_johns_wort",
-    "saint john's wort": "st_johns_wort",
-    "glass of wine": "alcohol",
 }
 # "drink" alone is ambiguous ("drink water"); it counts as alcohol only with no other liquid.
 AMBIGUOUS_DRINK = frozenset({"drink", "drinks", "drinking"})
@@ -540,10 +498,6 @@ def extract_entities(catalog: Catalog, text: str) -> Entities:
         if sid not in substances:
             substances.append(sid)
 
-    for phrase, sid in SUBSTANCE_PHRASES.items():
-        if phrase in low:
-            add_substance(sid)
-
     # Longest names first (e.g. "ozobax ds" before "ozobax"); exact catalog names, then the
     # resolver for single words that are not ordinary English.
     i = 0
@@ -570,14 +524,11 @@ def extract_entities(catalog: Catalog, text: str) -> Entities:
     for idx, w in enumerate(words):
         if idx in used:
             continue
-        word_sid = SUBSTANCE_WORDS.get(w)
-        if word_sid is not None:
-            if word_sid == "alcohol" and w in AMBIGUOUS_DRINK:
-                nxt = set(words[idx + 1 : idx + 4])
-                if nxt & NON_ALCOHOL_DRINKS:
-                    continue
-            add_substance(word_sid)
+        if w in FOOD_WORDS:
+            add_substance(FOOD_WORDS[w])
             continue
+        if w in AMBIGUOUS_DRINK and set(words[idx + 1 : idx + 4]) & NON_ALCOHOL_DRINKS:
+            continue  # "drink water" is not alcohol
         if w in STOPWORDS or len(w) < 4 or not w.isalpha() or w in lex.symptom_tokens:
             continue
         r = _resolve(catalog, lex, w)

@@ -2,10 +2,11 @@
 
 Written before looking at how the matcher reads words. Each row is a phrasing a patient or a
 carer might type, with the least level it must reach and, for controls, the most. The classes
-follow a standard emergency-symptom list (NHS "When to call 999", source `nhs_999`): suicidal
-intent, intentional ingestion, chest pain, stroke signs, seizure, breathing, consciousness,
-sudden confusion, high fever with rigidity, severe allergic reaction. Every door that reads
-symptoms (`check_triage`, `check_now`, the `triage` command) must agree.
+follow a standard emergency-symptom list (NHS "When to call 999", source `G-nhs-999`):
+suicidal intent, intentional ingestion, chest pain, stroke signs, seizure, breathing,
+consciousness, sudden confusion, high fever with rigidity, severe allergic reaction, heavy
+bleeding. Every door that reads symptoms (`check_triage`, `check_now`, `ask`, the `triage`
+command) must agree.
 """
 
 from __future__ import annotations
@@ -160,6 +161,9 @@ TABLE: dict[str, list[Row]] = {
         "too breathless to speak",
         "snoring and can't be woken",
         "brething slow",
+        "lips a bit blue",
+        "blue around the mouth",
+        "breathing noisy",
     ),
     "consciousness": _rows(
         E,
@@ -187,6 +191,8 @@ TABLE: dict[str, list[Row]] = {
         "limp and unresponsive",
         "eyes open but not responding",
         "blacked out",
+        "hasn't been able to wake him since lunch",
+        "couldn't wake her this morning",
     )
     + _rows(U, E, "can't stay awake", "can't keep his eyes open"),
     "sudden_confusion": _rows(
@@ -226,6 +232,13 @@ TABLE: dict[str, list[Row]] = {
         "allergic reaction, mouth swelling",
         "throat is tight and swallowing is hard",
         "wheezing and hives after the tablet",
+    ),
+    "heavy_bleeding": _rows(
+        E,
+        E,
+        "vomiting blood",
+        "coughing up blood",
+        "bleeding heavily and won't stop",
     ),
     "heart_rhythm": _rows(
         U,
@@ -275,6 +288,11 @@ TABLE: dict[str, list[Row]] = {
         "no seizures, no breathing problems",
         "not suicidal and not confused",
         "no chest pain, breathing normally",
+        "no pain",
+        "no symptoms",
+        "feeling fine",
+        "without any fever or rash",
+        "denies any suicidal thoughts",
     ),
     # "Not breathing" is not the absence of a breathing problem: it is the worst one.
     "negative_words_that_are_red_flags": _rows(
@@ -334,6 +352,8 @@ TABLE: dict[str, list[Row]] = {
         "he's gone quiet and strange",
         "behaving oddly since this morning",
         "not right at all",
+        "not feeling well",
+        "feeling unwell",
     ),
     # Controls: everyday effects that must not be escalated.
     "controls": _rows(

@@ -140,11 +140,13 @@ def test_a_misspelling_is_listed_back_and_keeps_the_floor() -> None:
 
 
 def test_leftover_words_keep_the_floor() -> None:
-    # "blood" is not understood; the sickness we did read must not make it self-care
-    t = check_triage(VOCAB, ["vomiting blood"], Situation())
-    assert t.not_understood == ("blood",)
+    # "green" is not understood; the sickness we did read must not make it self-care
+    t = check_triage(VOCAB, ["vomiting green"], Situation())
+    assert t.not_understood == ("green",)
     assert t.level == "routine"
     assert "not_covered_refer" in t.advice
+    # vomiting blood is read whole now: heavy bleeding, a red flag (G-nhs-999)
+    assert check_triage(VOCAB, ["vomiting blood"], Situation()).level == "emergency"
 
 
 def test_serious_side_effect_is_not_called_mild() -> None:

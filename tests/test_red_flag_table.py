@@ -489,3 +489,18 @@ def test_ask_reads_the_same_red_flags(cls: str, row: Row) -> None:
         assert "call_emergency_services" in a.advice
     elif cls == "negated":
         assert not opens, (row.text, a.parts[0].title if a.parts else None)
+
+
+# ------------------------------------------------------------------ the vocabulary's red flags
+
+
+def test_every_red_flag_is_sourced_and_on_the_checklist() -> None:
+    """Each unconditional red flag cites a source and is among the red flags a person is
+    asked to check for when their words could not be read."""
+    listed = {sid for item in VOCAB.red_flag_checklist for sid in item.symptoms}
+    for s in VOCAB.symptoms:
+        if s.red_flag and not s.red_flag_when:
+            assert s.sources, s.id
+            assert s.id in listed, f"{s.id} is a red flag missing from red_flag_checklist"
+    assert all("G-nhs-999" in item.sources for item in VOCAB.red_flag_checklist)
+    assert "G-nhs-999" in CAT.sources

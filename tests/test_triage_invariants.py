@@ -126,14 +126,42 @@ def test_advice_never_contradicts_itself(
     consistent(run(symptoms, meds, patient, evs, extra))
 
 
+# A red flag said alone or after a negated clause: the negation never reaches across.
+FRAMES = [
+    "{flag}",
+    "no {other} but {flag}",
+    "denies {other}; {flag}",
+    "{flag}, no {other}",
+    "not {other}. {flag}",
+    "{flag} but no {other}",
+]
+
+
 @SETTINGS
-@given(symptom_lists, st.sampled_from(RED), medications, patients, events, extras)
+@given(
+    symptom_lists,
+    st.sampled_from(RED),
+    st.sampled_from(FRAMES),
+    st.sampled_from(ANY_WORDS),
+    medications,
+    patients,
+    events,
+    extras,
+)
 def test_a_red_flag_present_is_an_emergency(
-    symptoms: list[str], flag: str, meds: Any, patient: Any, evs: Any, extra: Any
+    symptoms: list[str],
+    flag: str,
+    frame: str,
+    other: str,
+    meds: Any,
+    patient: Any,
+    evs: Any,
+    extra: Any,
 ) -> None:
-    result = run([*symptoms, flag], meds, patient, evs, extra)
+    said = frame.format(flag=flag, other=other)
+    result = run([*symptoms, said], meds, patient, evs, extra)
     assert result.triage is not None
-    assert result.triage["level"] == "emergency", (flag, result.triage)
+    assert result.triage["level"] == "emergency", (said, result.triage)
     consistent(result)
 
 

@@ -42,6 +42,7 @@ IO_ALLOWED = {
     "knowledge/catalog.py",
     "knowledge/loader.py",
     "knowledge/schemas.py",
+    "service/schemas.py",
     "knowledge/yamlfile.py",
     "answers/evaluate.py",
     "environment.py",

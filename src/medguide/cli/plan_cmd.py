@@ -207,6 +207,16 @@ def _render(plan: Plan, kidney: KidneyFunction) -> None:
         )
     if plan.max_daily is not None:
         typer.echo(f"maximum for this person: {plan.max_daily:g} {plan.unit}/day")
+    if plan.level is not None:
+        lv = plan.level
+        path = " → ".join(f"day {s['day']} {s['average']:.0f}" for s in lv["steps"])
+        typer.echo(f"level, typical person (ng/mL, daily average): {path}")
+        if lv.get("cleared_by_day"):
+            typer.echo(f"  essentially gone by day {lv['cleared_by_day']}")
+        typer.echo(
+            "  an illustration from published averages, not a prediction for you "
+            f"[{', '.join(lv['sources'])}]"
+        )
     for w in plan.warnings:
         src = f" [{', '.join(w.sources)}]" if w.sources else ""
         typer.echo(f"! {w.code}: {w.message}{src}")
@@ -216,7 +226,7 @@ def _render(plan: Plan, kidney: KidneyFunction) -> None:
 _Drug = Annotated[str, typer.Option("--drug", help="Drug or brand name, e.g. baclofen, Ozobax.")]
 _Age = Annotated[float | None, typer.Option("--age", help="Age in years.")]
 _Weight = Annotated[str | None, typer.Option("--weight", help="Weight: '70', '70 kg', '154 lb'.")]
-_Sex = Annotated[str | None, typer.Option("--sex", help="male or female.")]
+_Sex = Annotated[str | None, typer.Option("--sex", metavar="SEX", help="male or female.")]
 _Height = Annotated[float | None, typer.Option("--height", help="Height in cm.")]
 _Creat = Annotated[
     str | None,
@@ -224,7 +234,10 @@ _Creat = Annotated[
 ]
 _Crcl = Annotated[float | None, typer.Option("--crcl", help="Measured creatinine clearance.")]
 _Egfr = Annotated[float | None, typer.Option("--egfr", help="eGFR in mL/min/1.73 m².")]
-_Dial = Annotated[str | None, typer.Option("--dialysis", help="none, hemodialysis, peritoneal.")]
+_Dial = Annotated[
+    str | None,
+    typer.Option("--dialysis", metavar="none|hemodialysis|peritoneal", help="Dialysis, if any."),
+]
 _Start = Annotated[str | None, typer.Option("--start", help="First day, YYYY-MM-DD (today).")]
 _Tz = Annotated[str, typer.Option("--timezone", help="IANA zone for the calendar.")]
 _Times = Annotated[str | None, typer.Option("--times", help="Dose times, e.g. 08:00,14:00,20:00.")]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from medguide.clinical.advice import resolve_advice
 from medguide.clinical.context import Context, build_context
 from medguide.clinical.findings import (
     TRIAGE_RANK,
@@ -115,16 +116,14 @@ def assess(catalog: Catalog, request: AssessRequest, now: datetime | None = None
         for code in (*result.advice, *(a for f in result.findings for a in f.advice)):
             if code not in advice:
                 advice.append(code)
-    if triage is not None and triage.get("level") == "emergency":
-        # the first thing a person reads in an emergency is to call for help
-        first = [a for a in ("call_emergency_services", "call_poison_center") if a in advice]
-        advice = first + [a for a in advice if a not in first]
+    final = sort_findings(drop_superseded(findings))
+    resolved = resolve_advice(final, advice, triage, computed)
     return Assessment(
-        findings=sort_findings(drop_superseded(findings)),
+        findings=final,
         not_checked=tuple(not_checked),
-        computed=computed,
-        advice=tuple(advice),
-        triage=triage,
+        computed=resolved.computed,
+        advice=resolved.advice,
+        triage=resolved.triage,
         knowledge_version=catalog.version,
         now=ctx.now,
     )

@@ -31,7 +31,6 @@ from medguide.clinical.context import Context
 from medguide.clinical.findings import TRIAGE_RANK, CheckResult, Finding, NotChecked
 from medguide.clinical.symptom_reading import Reading as Reading
 from medguide.clinical.symptom_reading import read_symptom as read_symptom
-from medguide.codes import EXCLUSIVE_ADVICE
 from medguide.knowledge.catalog import Catalog
 from medguide.knowledge.models.drug import Drug
 from medguide.knowledge.models.symptoms import (
@@ -661,25 +660,24 @@ def check_now(ctx: Context) -> CheckResult:
             findings=tuple(out.findings),
             not_checked=tuple(out.not_checked),
             computed=out.computed,
-            advice=tuple(_without_exclusive(dict.fromkeys(out.advice))),
+            advice=tuple(dict.fromkeys(out.advice)),
         )
-    # The level is resolved once, after every part has spoken; then the advice and the words
-    # that level rules out are dropped, so the answer never contradicts itself.
+    # The level is resolved once, after every part has spoken, by the same rules as the whole
+    # assessment (clinical/advice.py: emergency advice makes an emergency and rules out "take
+    # it now", the safer of two exclusive pieces of advice stands, the call comes first);
+    # then the advice and the words this level rules out are dropped, so the answer never
+    # contradicts itself.
+    from medguide.clinical.advice import resolve_advice
+
     level = _max_level(out.levels)
-    if "call_emergency_services" in out.advice:
-        level = "emergency"  # a part that calls for emergency help is never talked down
-    _hold_missed_dose(out, level)
     advice = (
         [*out.advice]
         if "call_poison_center" in out.advice
         else [*_LEVEL_ADVICE[level], *out.advice]
     )
-    if level == "emergency":  # emergency advice first, always
-        advice = ["call_emergency_services", *advice]
-    advice = [a for a in advice if a not in _RULED_OUT[level]]
-    triage = {
+    triage: dict[str, Any] = {
         "level": level,
-        "reasons": _reasons_for(level, out.reasons),
+        "reasons": list(dict.fromkeys(out.reasons)),
         "suspected_state": suspected,
         "not_understood": list(not_understood),
         "symptoms": list(tri.symptoms),
@@ -687,12 +685,16 @@ def check_now(ctx: Context) -> CheckResult:
         "absent": list(tri.absent),
         "check_for": list(tri.check_for),
     }
+    resolved = resolve_advice(out.findings, advice, triage, out.computed)
+    final = dict(resolved.triage or triage)
+    level = str(final["level"])
+    final["reasons"] = _reasons_for(level, final["reasons"])
     return CheckResult(
         findings=tuple(out.findings),
         not_checked=tuple(out.not_checked),
-        computed=out.computed,
-        advice=tuple(_without_exclusive(dict.fromkeys(advice))),
-        triage=triage,
+        computed=dict(resolved.computed),
+        advice=tuple(a for a in resolved.advice if a not in _RULED_OUT[level]),
+        triage=final,
     )
 
 
@@ -704,31 +706,6 @@ _RULED_OUT: Mapping[str, frozenset[str]] = {
     "urgent": frozenset(),
     "emergency": frozenset({"take_missed_dose_now"}),
 }
-
-
-def _without_exclusive(advice: Iterable[str]) -> list[str]:
-    """Drop the advice that gives way to another one present (EXCLUSIVE_ADVICE)."""
-    have = list(advice)
-    losers = {a for a, b in EXCLUSIVE_ADVICE if a in have and b in have}
-    return [a for a in have if a not in losers]
-
-
-def _hold_missed_dose(out: _Merge, level: str) -> None:
-    """Never advise more of a drug that may already be too much, nor in an emergency."""
-    holding = [f.code for f in out.findings if f.code in ("overdose", "suspected_toxicity")]
-    if "take_missed_dose_now" not in out.advice or not (holding or level == "emergency"):
-        return
-    said = out.computed.get("missed_dose", {}).get("message")
-    out.reasons = [r for r in out.reasons if r != said]
-    out.advice = [a for a in out.advice if a != "take_missed_dose_now"]
-    out.advice += ["skip_missed_dose", "contact_prescriber"]
-    why = f"{holding[0].replace('_', ' ')} is suspected" if holding else "get emergency help first"
-    out.reasons.append(f"do not take the missed dose now: {why}")
-    out.computed["missed_dose"] = {
-        **out.computed.get("missed_dose", {}),
-        "action": "hold",
-        "held_because": holding[0] if holding else "emergency",
-    }
 
 
 def _reasons_for(level: str, reasons: Iterable[str]) -> list[str]:

@@ -293,6 +293,8 @@ TABLE: dict[str, list[Row]] = {
         "feeling fine",
         "without any fever or rash",
         "denies any suicidal thoughts",
+        "never had a seizure before",
+        "no more fits",
     ),
     # "Not breathing" is not the absence of a breathing problem: it is the worst one.
     "negative_words_that_are_red_flags": _rows(
@@ -330,6 +332,15 @@ TABLE: dict[str, list[Row]] = {
         "not dizzy but face drooping",
         "no fever and no cough, but she collapsed",
     ),
+    # A negation word that compares rather than negates: the symptom is there.
+    "comparison_not_negation": _rows(
+        E,
+        E,
+        "never had chest pain like this",
+        "never had chest pain like this before",
+        "I've never had a headache this bad, and now slurred speech",
+    )
+    + _rows(U, E, "I've never been this confused", "never felt so sleepy, can't stay awake"),
     # Words we cannot read never lower the level: at least "talk to a clinician today".
     "not_understood": _rows(
         U,

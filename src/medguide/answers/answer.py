@@ -119,7 +119,6 @@ OVERDOSE_FLAGS = frozenset(
     }
 )
 # Red flags are symptom ids of the one symptom vocabulary (knowledge/data/symptoms.yaml).
-FLAG_SYMPTOM: dict[str, str] = {}
 SELF_HARM_FLAGS = frozenset({"suicidal_thoughts"})
 # A question about a detail the knowledge may not hold: the stems the answer must contain for
 # the detail to count as answered. Missing → the answer is hedged and says what was not found.
@@ -939,7 +938,7 @@ def _missed_dose(catalog: Catalog, draft: _Draft, focus: str, text: str) -> None
 
 def _flag_sources(catalog: Catalog, flags: Iterable[str]) -> tuple[tuple[str, ...], bool]:
     """Sources (and the judgment mark) of the symptom entries behind the red flags."""
-    wanted = {FLAG_SYMPTOM.get(f, f) for f in flags}
+    wanted = set(flags)
     syms = [x for x in getattr(catalog.symptoms, "symptoms", ()) if x.id in wanted]
     return tuple(dict.fromkeys(s for x in syms for s in x.sources)), any(x.judgment for x in syms)
 
@@ -965,7 +964,7 @@ def _opener(
             True if not srcs else judg,
         )
     if flags and not flags & OVERDOSE_FLAGS:
-        wanted = {FLAG_SYMPTOM.get(f, f) for f in flags}
+        wanted = set(flags)
         sym = next((x for x in getattr(catalog.symptoms, "symptoms", ()) if x.id in wanted), None)
         if sym is not None:
             # The vocabulary's own sourced words for the sign, after the call to make.

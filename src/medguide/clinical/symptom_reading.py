@@ -150,7 +150,21 @@ _NEGATORS = frozenset(
 _NEG_CHAIN = frozenset({"or", "nor"})  # "no X or Y": Y is negated too
 # "no X and Y": Y is not negated; nor after "he's" ("no he's fitting": a new statement)
 _NEG_STOP = frozenset({"and", "with", "but", "then", "hes", "shes", "theyre", "im", "hed", "shed"})
+# "never felt so dizzy", "never been this sleepy": a comparison, not a negation
+_NEG_STOP |= {"so", "as", "this", "such"}
 _NEG_REACH = 3  # small words allowed between a cue and its phrase
+# "never had chest pain like this", "no pain this bad": the symptom is there, worse than ever
+_COMPARED = frozenset(
+    {
+        ("like", "this"),
+        ("like", "that"),
+        ("this", "bad"),
+        ("so", "bad"),
+        ("as", "bad"),
+        ("this", "severe"),
+        ("so", "severe"),
+    }
+)
 _CLAUSE_BREAK = re.compile(r"[,.;:!?()]|\b(?:but|however|although|though|yet|except)\b")
 
 
@@ -274,6 +288,9 @@ def read_symptom(vocab: SymptomFile, text: str) -> Reading:
             guessed.extend(
                 (content[j][0], words[j]) for j in range(i, i + n) if content[j][0] != words[j]
             )
+            compared = tuple(words[i + n : i + n + 2]) in _COMPARED
+            if scope is not None and compared:
+                scope, cue = None, ""  # "never had chest pain like this": present
             if (scope is not None) != normal:  # "no fever", "breathing fine"; not "not ok"
                 absent.append(sid)
                 cue = ""  # used; the scope stays open only for "or"/"nor"

@@ -242,7 +242,8 @@ def test_a_value_that_could_not_be_worked_out_is_not_checked(
 
 def test_unknown_kidney_function_is_not_checked() -> None:
     result = check_kidney(ctx_for({"age_years": 50}))
-    assert result.findings == ()
+    (f,) = result.findings
+    assert (f.code, f.severity, f.drugs) == ("renal_function_unknown", "low", ("baclofen",))
     (nc,) = result.not_checked
     assert nc.check == "renal_function_unknown" and nc.drugs == ("baclofen",)
 

@@ -58,14 +58,33 @@ class CaseReport:
 
 
 def _names(catalog: Catalog, drugs: Iterable[str]) -> set[str]:
-    """Finding drugs as every name a case may use: the id, the name and the ingredient."""
+    """Finding drugs as every name a case may use: the id, the name, and each ingredient of a
+    combination ("carbidopa_levodopa" answers to "levodopa")."""
+    import re
+
     out: set[str] = set()
     for d in drugs:
-        out.add(d.lower())
+        names = {d.lower()}
         drug = catalog.drug(d)
         if drug is not None:
-            out.update({drug.name.lower(), drug.id.lower()})
+            names |= {drug.name.lower(), drug.id.lower()}
+        out |= names | {p for n in names for p in re.split(r"[_/+ ]", n) if p}
     return out
+
+
+def _hits(catalog: Catalog, findings: list[Any], code: str, need: set[str]) -> list[Any]:
+    """Findings of `code` about `need`. An interaction pair reported inside its group finding
+    (DESIGN.md: one finding for a group, never N² alerts) counts, at the pair's severity."""
+    hits = [f for f in findings if f["code"] == code and need <= _names(catalog, f["drugs"])]
+    if code == "interaction":
+        pair_severity = {"minor": "low", "moderate": "moderate", "major": "high",
+                         "contraindicated": "critical"}  # fmt: skip
+        for f in findings:
+            for pair in (f.get("details") or {}).get("pairs") or []:
+                if need <= _names(catalog, pair.get("pair") or []):
+                    sev = pair_severity.get(pair.get("severity"), "moderate")
+                    hits.append({"code": code, "severity": sev, "drugs": pair["pair"]})
+    return hits
 
 
 def score_case(catalog: Catalog, case: Mapping[str, Any], result: Mapping[str, Any] | None,
@@ -84,10 +103,8 @@ def score_case(catalog: Catalog, case: Mapping[str, Any], result: Mapping[str, A
     findings = result["findings"]
     for want in expect.get("findings") or []:
         code, floor = want["code"], want.get("min_severity", "info")
-        hits = [f for f in findings if f["code"] == code]
         need = {n.lower() for n in want.get("drugs_include") or []}
-        if need:
-            hits = [f for f in hits if need <= _names(catalog, f["drugs"])]
+        hits = _hits(catalog, findings, code, need)
         if not hits:
             problems.append(f"missing {code}")
             unsafe = unsafe or SEVERITY_RANK[floor] >= SEVERITY_RANK["high"]

@@ -255,6 +255,20 @@ def check_kidney(ctx: Context) -> CheckResult:
         if not kidney.known:
             if renal.renally_cleared:
                 why = "; ".join(kidney.missing) or "no kidney values"
+                # a finding as well as a "not checked" line: a gate on findings sees it too
+                findings.append(
+                    Finding(
+                        code="renal_function_unknown",
+                        severity="low",
+                        message=(
+                            f"{drug.name} leaves the body through the kidneys, and kidney "
+                            "function is not known, so the dose was not checked against it."
+                        ),
+                        drugs=(drug.id,),
+                        details={"missing": list(kidney.missing)},
+                        sources=renal.summary.sources if renal.summary else drug.sources,
+                    )
+                )
                 not_checked.append(
                     NotChecked(
                         "renal_function_unknown",

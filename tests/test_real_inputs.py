@@ -181,7 +181,6 @@ def change(new: dict[str, Any], old: dict[str, Any], started: str | None = "2024
             "2024-01-01",
             {"unit_mismatch": "critical"},
             {"duplicate_ingredient"},
-            marks=pytest.mark.xfail(reason="rate units are read by the order work", strict=True),
         ),
         # 80 → 15 mg a day in one step after years: withdrawal risk, taper
         (

@@ -230,6 +230,10 @@ def _words(key: str, value: Any) -> list[str]:
     return [f"{label}: {escape(str(value))}"]
 
 
+def _doses(rows: list[dict[str, Any]]) -> list[str]:
+    return [f"dose '{escape(str(d['text']))}': [dim]{escape(str(d['how']))}[/dim]" for d in rows]
+
+
 def _pk(value: dict[str, Any]) -> list[str]:
     """Issue 18: the steady-state level against normal kidneys, one line per drug."""
     lines = []
@@ -248,6 +252,7 @@ def _pk(value: dict[str, Any]) -> list[str]:
 _COMPUTED: dict[str, Callable[[Any], list[str]]] = {
     "resolved": _resolved,
     "daily_totals": _totals,
+    "doses": _doses,
     "kidney": _kidney,
     "dose_per_kg": _per_kg,
     "conditions": _conditions,

@@ -99,7 +99,8 @@ class Context:
 
     @cached_property
     def doses(self) -> tuple[Dose, ...]:
-        return compute_doses(self.catalog, self.orders)
+        # the weight turns a dose per kg into an amount (nothing else of the person is used)
+        return compute_doses(self.catalog, self.orders, self.patient.weight_kg)
 
     @cached_property
     def daily_totals(self) -> tuple[DailyTotal, ...]:

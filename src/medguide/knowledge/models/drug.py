@@ -94,6 +94,10 @@ class DoseRule(Model):
     start: Quantity | None = None
     start_doses_per_day: int | None = None
     usual_daily: tuple[Quantity, Quantity] | None = None
+    usual_is_maintenance: bool = Field(
+        default=False,
+        description="usual_daily is a usual maintenance range (dose_below_usual may fire)",
+    )
     max_daily: Quantity | None = None
     max_single: Quantity | None = None
     max_doses_per_day: int | None = None

@@ -140,11 +140,13 @@ def test_a_misspelling_is_listed_back_and_keeps_the_floor() -> None:
 
 
 def test_leftover_words_keep_the_floor() -> None:
-    # "blood" is not understood; the sickness we did read must not make it self-care
-    t = check_triage(VOCAB, ["vomiting blood"], Situation())
-    assert t.not_understood == ("blood",)
+    # "green" is not understood; the sickness we did read must not make it self-care
+    t = check_triage(VOCAB, ["vomiting green"], Situation())
+    assert t.not_understood == ("green",)
     assert t.level == "routine"
     assert "not_covered_refer" in t.advice
+    # vomiting blood is read whole now: heavy bleeding, a red flag (G-nhs-999)
+    assert check_triage(VOCAB, ["vomiting blood"], Situation()).level == "emergency"
 
 
 def test_serious_side_effect_is_not_called_mild() -> None:
@@ -288,9 +290,20 @@ CASES: list[tuple[list[str], dict[str, Any], str, str | None]] = [
         "urgent",
         "suspected_toxicity",
     ),
-    (["confused"], {"events": [{"kind": "kidney_function_worse"}]}, "urgent", "suspected_toxicity"),
-    (["very drowsy"], {"events": [{"kind": "dialysis_started"}]}, "urgent", "suspected_toxicity"),
-    (["confused"], {"patient": {"crcl_ml_min": 20}}, "urgent", "suspected_toxicity"),
+    # confusion or somnolence with failing kidneys: toxicity, an emergency (issue 11 §5)
+    (
+        ["confused"],
+        {"events": [{"kind": "kidney_function_worse"}]},
+        "emergency",
+        "suspected_toxicity",
+    ),
+    (
+        ["very drowsy"],
+        {"events": [{"kind": "dialysis_started"}]},
+        "emergency",
+        "suspected_toxicity",
+    ),
+    (["confused"], {"patient": {"crcl_ml_min": 20}}, "emergency", "suspected_toxicity"),
     (
         ["drowsy"],
         {"events": [{"kind": "started_drug", "drug": "zolpidem"}]},
@@ -421,8 +434,12 @@ def test_wanting_to_stop_gives_taper_advice() -> None:
         events=[{"kind": "wants_to_stop"}],
         now="2026-11-26T10:00:00+00:00",
     )
-    assert {"do_not_stop_abruptly", "gradual_taper", "contact_prescriber"} <= set(r["advice"])
+    assert {"do_not_stop_abruptly", "gradual_taper"} <= set(r["advice"])
+    # not urgent: the prescriber plans the taper, but "contact them today" would contradict
+    # the level (issue 11 §3); the finding still names the prescriber
+    assert r["triage"]["level"] == "routine" and "contact_prescriber" not in r["advice"]
     f = next(f for f in r["findings"] if f.code == "withdrawal_risk")
+    assert "prescriber" in f.message
     plan = f.details.get("plan")
     if plan is not None:  # the taper planner is installed
         daily = [s["daily"] for s in plan["steps"]]
@@ -433,11 +450,15 @@ def test_nothing_to_triage_gives_no_triage() -> None:
     assert now_result()["triage"] is None
 
 
-def test_not_understood_is_listed_and_not_self_care() -> None:
+def test_not_understood_is_said_first_with_the_red_flags_and_is_urgent() -> None:
+    """Words that could not be read at all may be the worst news: never below "talk to a
+    clinician today", said first, with the red flags to check for."""
     r = now_result(symptoms=["flibbertigibbet"])
     assert r["triage"]["not_understood"] == ["flibbertigibbet"]
-    assert r["triage"]["level"] == "routine"
-    assert "not_covered_refer" in r["advice"]
+    assert r["triage"]["level"] == "urgent"
+    assert r["triage"]["reasons"][0].startswith("not understood: 'flibbertigibbet'")
+    assert len(r["triage"]["check_for"]) == len(VOCAB.red_flag_checklist) >= 8
+    assert "not_covered_refer" in r["advice"] and "contact_prescriber" in r["advice"]
 
 
 def test_partly_understood_phrase_echoes_the_rest() -> None:

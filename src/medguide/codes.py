@@ -140,6 +140,13 @@ def render_markdown(exit_codes: Mapping[str, tuple[int, str]]) -> str:
 # Advice that must never appear together, and which one stands when both come up: the safer.
 EXCLUSIVE_ADVICE: Mapping[frozenset[str], str] = {
     frozenset({"take_missed_dose_now", "skip_missed_dose"}): "skip_missed_dose",
+    # never more of a drug beside a call for help or a treatment for too much of it
+    frozenset({"take_missed_dose_now", "call_emergency_services"}): "call_emergency_services",
+    frozenset({"take_missed_dose_now", "call_poison_center"}): "call_poison_center",
+    frozenset({"take_missed_dose_now", "consider_hemodialysis"}): "consider_hemodialysis",
+    frozenset(
+        {"take_missed_dose_now", "consider_activated_charcoal"}
+    ): "consider_activated_charcoal",
 }
 # Advice an emergency, or a suspected overdose or build-up, rules out: never more of a drug
 # that may already be too much.

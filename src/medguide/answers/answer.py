@@ -109,26 +109,17 @@ ALWAYS_LEAD: dict[str, tuple[str, ...]] = {"warnings": ("contraindications",)}
 # section into an emergency answer (a swollen face or a suicidal thought is not an overdose).
 OVERDOSE_FLAGS = frozenset(
     {
-        "too much taken",
-        "cannot be woken",
-        "unresponsive",
-        "breathing problem",
+        "intentional_ingestion",
         "unrousable",
+        "floppy",
         "slow_breathing",
         "breathing_difficulty",
         "seizure",
         "child ingestion",
     }
 )
-# Red-flag labels of the entity patterns → the symptom in the vocabulary that sources them.
-FLAG_SYMPTOM = {
-    "cannot be woken": "unrousable",
-    "unresponsive": "unrousable",
-    "breathing problem": "slow_breathing",
-    "self-harm": "suicidal_thoughts",
-    "fever with rigidity": "very_high_fever",
-}
-SELF_HARM_FLAGS = frozenset({"self-harm", "suicidal_thoughts"})
+# Red flags are symptom ids of the one symptom vocabulary (knowledge/data/symptoms.yaml).
+SELF_HARM_FLAGS = frozenset({"suicidal_thoughts"})
 # A question about a detail the knowledge may not hold: the stems the answer must contain for
 # the detail to count as answered. Missing → the answer is hedged and says what was not found.
 DETAIL_STEMS: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = (
@@ -947,7 +938,7 @@ def _missed_dose(catalog: Catalog, draft: _Draft, focus: str, text: str) -> None
 
 def _flag_sources(catalog: Catalog, flags: Iterable[str]) -> tuple[tuple[str, ...], bool]:
     """Sources (and the judgment mark) of the symptom entries behind the red flags."""
-    wanted = {FLAG_SYMPTOM.get(f, f) for f in flags}
+    wanted = set(flags)
     syms = [x for x in getattr(catalog.symptoms, "symptoms", ()) if x.id in wanted]
     return tuple(dict.fromkeys(s for x in syms for s in x.sources)), any(x.judgment for x in syms)
 
@@ -973,7 +964,7 @@ def _opener(
             True if not srcs else judg,
         )
     if flags and not flags & OVERDOSE_FLAGS:
-        wanted = {FLAG_SYMPTOM.get(f, f) for f in flags}
+        wanted = set(flags)
         sym = next((x for x in getattr(catalog.symptoms, "symptoms", ()) if x.id in wanted), None)
         if sym is not None:
             # The vocabulary's own sourced words for the sign, after the call to make.
@@ -1032,7 +1023,7 @@ def _emergency(
         patient = Patient()
         mass = [a for a in ents.amounts if a.unit in {"mg", "g", "mcg"}]
         count = [a for a in ents.amounts if a.unit == "tablet"]
-        if "too much taken" in ents.red_flags or mass or ingested or child:
+        if "intentional_ingestion" in ents.red_flags or mass or ingested or child:
             age = _child_age(text)
             if child and age is not None and age < 18:
                 patient = Patient(age_years=age)

@@ -22,96 +22,21 @@ from medguide.units import normalize_unit
 
 WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
 
-# Everyday words for substances people ask about, mapped to the catalog id of the substance
-# (its knowledge file). Used only when the catalog has that id; otherwise the plain name is
-# kept so the answer can still say the substance is not covered.
-SUBSTANCE_WORDS: Mapping[str, str] = {
-    "alcohol": "alcohol",
-    "alcoholic": "alcohol",
-    "beer": "alcohol",
-    "beers": "alcohol",
-    "wine": "alcohol",
-    "wines": "alcohol",
-    "booze": "alcohol",
-    "vodka": "alcohol",
-    "whisky": "alcohol",
-    "whiskey": "alcohol",
-    "gin": "alcohol",
-    "rum": "alcohol",
-    "liquor": "alcohol",
-    "spirits": "alcohol",
-    "cocktail": "alcohol",
-    "cocktails": "alcohol",
-    "drink": "alcohol",
-    "drinks": "alcohol",
-    "drinking": "alcohol",
-    "pint": "alcohol",
-    "pints": "alcohol",
-    "lager": "alcohol",
-    "cider": "alcohol",
-    "champagne": "alcohol",
-    "prosecco": "alcohol",
-    "tequila": "alcohol",
-    "brandy": "alcohol",
-    "ale": "alcohol",
-    "cannabis": "cannabis",
-    "marijuana": "cannabis",
-    "marihuana": "cannabis",
-    "weed": "cannabis",
-    "thc": "cannabis",
-    "cbd": "cannabis",
-    "edibles": "cannabis",
-    "kava": "kava",
-    "valerian": "valerian",
-    "melatonin": "melatonin",
-    "chamomile": "chamomile",
+# Everyday words for substances ("beer", "weed", "a glass of wine") are the substances' own
+# synonyms in their knowledge files (knowledge/data/drugs/alcohol.yaml, cannabis.yaml...), read
+# through the catalog like any medicine name, so `ask`, triage's `substances` and the
+# assessment all resolve them the same way. Foods and drinks with no knowledge file are kept
+# here by their plain name, so an answer can say they are not covered (not a medicine).
+FOOD_WORDS: Mapping[str, str] = {
     "grapefruit": "grapefruit",
+    "chamomile": "chamomile",
     "caffeine": "caffeine",
     "coffee": "caffeine",
-}
-SUBSTANCE_PHRASES: Mapping[str, str] = {
-    "st john's wort": "st_johns_wort",
-    "st johns wort": "st_johns_wort",
-    "saint john's wort": "st_johns_wort",
-    "glass of wine": "alcohol",
 }
 # "drink" alone is ambiguous ("drink water"); it counts as alcohol only with no other liquid.
 AMBIGUOUS_DRINK = frozenset({"drink", "drinks", "drinking"})
 NON_ALCOHOL_DRINKS = frozenset({"water", "milk", "juice", "tea", "coffee", "soda", "smoothie"})
 
-# Red-flag phrases: symptoms that mean emergency services now whatever the triage module says
-# (an answer can only be escalated by this list, never calmed). Overdose, breathing and
-# consciousness problems and seizures are the features of baclofen poisoning and withdrawal
-# in the labels [S5, S15]; the same holds for any CNS depressant.
-RED_FLAGS: tuple[tuple[str, str], ...] = (
-    (
-        r"\b(can'?t|cannot|won'?t|will not|unable to|hard to) (be )?(wake|woken|waken|rouse)",
-        "cannot be woken",
-    ),
-    (
-        r"\bnot (waking|wakin|responding|responsive)|\bunresponsive|\bunconscious|\bpassed out"
-        r"|\bcollapsed?\b|\bblack(ed)? out|\bcoma\b",
-        "unresponsive",
-    ),
-    (
-        r"\b(not|isn'?t|stopped|barely|hardly) breath|\bslow(ly)? breath|\bshallow breath"
-        r"|\bcan'?t breathe|\btrouble breathing|\bstruggling to breathe|\bbreathing (very )?slow"
-        r"|\bturning blue|\blips? (are |is )?blue",
-        "breathing problem",
-    ),
-    (r"\bseizures?\b|\bconvuls|\bfitting\b|\bhaving a fit\b|\bhad a fit\b", "seizure"),
-    (
-        r"\b(took|taken|take|swallowed|ate|eaten|got into)\b.{0,40}\b(too many|too much|whole"
-        r"|all (of )?(his|her|my|the|their)|bottle|handful|extra (pills|tablets))",
-        "too much taken",
-    ),
-    (r"\bsuicid|\bkill (myself|himself|herself)|\bend (my|his|her) life", "self-harm"),
-    (
-        r"\bhigh fever\b.{0,60}\b(stiff|rigid|confus)|\b(stiff|rigid)\b.{0,60}\bhigh fever",
-        "fever with rigidity",
-    ),
-)
-_RED_FLAGS = tuple((re.compile(p), label) for p, label in RED_FLAGS)
 # A red-flag word in a general question ("can it cause seizures?", "I have a seizure
 # disorder") is not an event happening now; it opens no emergency unless something says it is.
 _GENERAL = re.compile(
@@ -122,32 +47,6 @@ _HAPPENING = re.compile(
     r"\b(right now|just now|is having|keeps having|started having|had a|won'?t|can'?t|cannot"
     r"|isn'?t|not breathing|unconscious|unresponsive|collapsed|passed out|took|swallowed)\b"
 )
-
-SYMPTOM_WORDS: Mapping[str, str] = {
-    "drowsy": "drowsiness",
-    "drowsiness": "drowsiness",
-    "sleepy": "drowsiness",
-    "tired": "drowsiness",
-    "dizzy": "dizziness",
-    "dizziness": "dizziness",
-    "lightheaded": "dizziness",
-    "weak": "weakness",
-    "weakness": "weakness",
-    "nausea": "nausea",
-    "nauseous": "nausea",
-    "sick": "nausea",
-    "confused": "confusion",
-    "confusion": "confusion",
-    "muddled": "confusion",
-    "headache": "headache",
-    "constipated": "constipation",
-    "constipation": "constipation",
-    "insomnia": "insomnia",
-    "itchy": "itching",
-    "itching": "itching",
-    "spasms": "spasticity",
-    "stiff": "stiffness",
-}
 
 _QUANTITY = re.compile(
     r"(\d+(?:\.\d+)?)\s*(mg|milligrams?|mcg|micrograms?|µg|ug|g|grams?|ml|mls|milliliters?"
@@ -453,7 +352,7 @@ class _Lexicon:
 
     exact: dict[str, str]  # lowercased name/synonym/brand → drug id
     max_words: int
-    symptom_words: dict[str, tuple[str, bool]]  # normal-form phrase → (symptom id, red flag)
+    symptom_tokens: frozenset[str]  # every word of the symptom vocabulary (not medicine names)
     memo: dict[str, Resolved]
     lock: threading.Lock
 
@@ -479,14 +378,10 @@ def _lexicon(catalog: Catalog) -> _Lexicon:
         for name in names:
             exact.setdefault(name.lower().strip(), drug.id)
     max_words = max((len(n.split()) for n in exact), default=1)
-    symptom_words: dict[str, tuple[str, bool]] = {}
-    for sym in getattr(catalog.symptoms, "symptoms", ()):
-        # Only unconditional red flags open an answer with emergency advice; conditional ones
-        # (after stopping, with a pump) are left to triage, which knows the situation.
-        red = bool(getattr(sym, "red_flag", False)) and not getattr(sym, "red_flag_when", ())
-        for phrase in getattr(sym, "words", ()):
-            symptom_words.setdefault(str(phrase), (str(sym.id), red))
-    lex = _Lexicon(exact, min(max_words, 4), symptom_words, {}, threading.Lock())
+    symptom_tokens = frozenset(
+        t for sym in catalog.symptoms.symptoms for phrase in sym.words for t in phrase.split()
+    )
+    lex = _Lexicon(exact, min(max_words, 4), symptom_tokens, {}, threading.Lock())
     with _LEX_LOCK:
         _LEXICONS[key] = lex
     return lex
@@ -603,10 +498,6 @@ def extract_entities(catalog: Catalog, text: str) -> Entities:
         if sid not in substances:
             substances.append(sid)
 
-    for phrase, sid in SUBSTANCE_PHRASES.items():
-        if phrase in low:
-            add_substance(sid)
-
     # Longest names first (e.g. "ozobax ds" before "ozobax"); exact catalog names, then the
     # resolver for single words that are not ordinary English.
     i = 0
@@ -633,15 +524,12 @@ def extract_entities(catalog: Catalog, text: str) -> Entities:
     for idx, w in enumerate(words):
         if idx in used:
             continue
-        word_sid = SUBSTANCE_WORDS.get(w)
-        if word_sid is not None:
-            if word_sid == "alcohol" and w in AMBIGUOUS_DRINK:
-                nxt = set(words[idx + 1 : idx + 4])
-                if nxt & NON_ALCOHOL_DRINKS:
-                    continue
-            add_substance(word_sid)
+        if w in FOOD_WORDS:
+            add_substance(FOOD_WORDS[w])
             continue
-        if w in STOPWORDS or len(w) < 4 or not w.isalpha() or w in SYMPTOM_WORDS:
+        if w in AMBIGUOUS_DRINK and set(words[idx + 1 : idx + 4]) & NON_ALCOHOL_DRINKS:
+            continue  # "drink water" is not alcohol
+        if w in STOPWORDS or len(w) < 4 or not w.isalpha() or w in lex.symptom_tokens:
             continue
         r = _resolve(catalog, lex, w)
         if r.drug_id is not None and r.score >= 0.85:
@@ -656,20 +544,16 @@ def extract_entities(catalog: Catalog, text: str) -> Entities:
         elif _looks_like_drug(w):
             unknown.append(w)
 
-    symptoms = list(dict.fromkeys(SYMPTOM_WORDS[w] for w in words if w in SYMPTOM_WORDS))
-    red = [label for rx, label in _RED_FLAGS if rx.search(low)]
-    phrases: list[str] = []
-    if lex.symptom_words:
-        from medguide.knowledge.models.symptoms import normalize_words
+    # One symptom vocabulary and one triage for every door: the question is read as triage
+    # reads a symptom (knowledge/data/symptoms.yaml, with negation scoping), and its red
+    # flags are the ones triage raises with nothing known of the situation. Red flags that
+    # need the situation (after stopping, with a pump) are left to triage, which knows it.
+    from medguide.clinical.triage import Situation, check_triage, read_symptom
 
-        padded = f" {normalize_words(text)} "
-        for phrase, (sid, is_red) in lex.symptom_words.items():
-            if f" {phrase} " in padded:
-                phrases.append(phrase)
-                if sid not in symptoms:
-                    symptoms.append(sid)
-                if is_red and sid not in red:
-                    red.append(sid)
+    reading = read_symptom(catalog.symptoms, text)
+    symptoms = list(reading.symptoms)
+    phrases = list(reading.phrases)
+    red = list(check_triage(catalog.symptoms, [text], Situation()).red_flags)
     if red and _GENERAL.search(low) and not _HAPPENING.search(low):
         red = []
     amounts = tuple(

@@ -33,11 +33,19 @@ def _render(result: dict[str, Any], version: str) -> None:
     if level == "emergency":
         _say(LEVEL_TEXT["emergency"])
         _say()
-    elif level == "urgent" and "call_poison_center" in advice:
+    if tri.get("check_for"):  # words not read: say so first, with the red flags to check
+        _say(
+            "Not understood: " + "; ".join(tri["not_understood"]) + ". Call emergency "
+            "services now if any of these is happening:"
+        )
+        for flag in tri["check_for"]:
+            _say(f"  - {flag}")
+        _say()
+    if level == "urgent" and "call_poison_center" in advice:
         # A swallowed overdose cannot wait for "today": the poison centre is called now.
         _say("URGENT: call a poison centre now.")
         _say()
-    elif level:
+    elif level and level != "emergency":
         _say(LEVEL_TEXT[level])
         _say()
     if advice:
@@ -52,7 +60,7 @@ def _render(result: dict[str, Any], version: str) -> None:
         _say()
     if tri.get("suspected_state"):
         _say(f"Suspected: {tri['suspected_state'].replace('_', ' ')}")
-    if tri.get("not_understood"):
+    if tri.get("not_understood") and not tri.get("check_for"):
         _say("Not understood: " + "; ".join(tri["not_understood"]))
     if tri.get("absent"):
         _say("Read as not present: " + ", ".join(a.replace("_", " ") for a in tri["absent"]))

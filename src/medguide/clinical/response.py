@@ -37,6 +37,7 @@ class TriageOut(BaseModel):
     symptoms: list[str] = []
     red_flags: list[str] = []
     absent: list[str] = []
+    check_for: list[str] = []  # red flags to look for when words could not be read
 
 
 class NotCheckedOut(_Out):

@@ -8,6 +8,9 @@ the suspected state, the reasons and advice codes. The rules live in
 links to drug states. Red flags always reach `emergency`; words that are not understood are
 listed back and never lower a level.
 
+Symptoms are read by `medguide.clinical.symptom_reading` (re-exported here as `read_symptom`);
+toxicity in kidney failure is `medguide.clinical.kidney_toxicity`.
+
 `check_now` is the assessment's entry point: it builds the situation from the request and runs
 triage, the overdose check, the missed-dose advice and the stopping advice.
 
@@ -26,13 +29,14 @@ from typing import Any
 
 from medguide.clinical.context import Context
 from medguide.clinical.findings import TRIAGE_RANK, CheckResult, Finding, NotChecked
+from medguide.clinical.symptom_reading import Reading as Reading
+from medguide.clinical.symptom_reading import read_symptom as read_symptom
 from medguide.knowledge.catalog import Catalog
 from medguide.knowledge.models.drug import Drug
 from medguide.knowledge.models.symptoms import (
     Symptom,
     SymptomFile,
     SymptomLink,
-    normalize_words,
 )
 
 LEVEL_SEVERITY: Mapping[str, str] = {
@@ -116,267 +120,6 @@ class Situation:
         return any(c.state == "withdrawal" and c.alert for c in self.cues)
 
 
-# ---------------------------------------------------------------------------- reading input
-
-_NUM = r"(\d{1,3}(?:\.\d+)?)"
-_MEASURES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (
-        "systolic_bp",
-        re.compile(rf"\b(?:bp|blood pressure)\s*(?:is|of|:|=)?\s*{_NUM}\s*/\s*\d{{1,3}}\b"),
-    ),
-    ("systolic_bp", re.compile(rf"\bsystolic\s*(?:is|of|:|=)?\s*{_NUM}\b")),
-    (
-        "respiratory_rate",
-        re.compile(
-            rf"\b(?:rr|resp(?:iratory)?(?: rate)?|breathing(?: rate)?|breaths?)\s*"
-            rf"(?:is|of|at|:|=)?\s*{_NUM}\b"
-        ),
-    ),
-    ("respiratory_rate", re.compile(rf"\b{_NUM}\s*(?:breaths?|br)\s*(?:a|per|/)\s*min")),
-    (
-        "temperature_c",
-        re.compile(
-            rf"\b(?:temp(?:erature)?|fever)\s*(?:is|of|at|:|=)?\s*{_NUM}\s*(?:°|deg(?:rees)?)?\s*"
-            r"(c|f)?\b"
-        ),
-    ),
-    ("temperature_c", re.compile(rf"\b{_NUM}\s*(?:°|deg(?:rees)?)\s*(c|f)\b")),
-    (
-        "heart_rate",
-        re.compile(
-            rf"\b(?:hr|pulse|heart ?rate|heart beat|heartbeat)\s*(?:is|of|at|:|=)?\s*{_NUM}\b"
-        ),
-    ),
-    ("gcs", re.compile(rf"\bgcs\s*(?:is|of|:|=)?\s*{_NUM}\b")),
-    ("avpu", re.compile(r"\bavpu\s*(?:is|of|:|=)?\s*([avpu])\b")),
-)
-_PLAUSIBLE: Mapping[str, tuple[float, float]] = {
-    "respiratory_rate": (0, 80),
-    "temperature_c": (25, 45),
-    "heart_rate": (0, 300),
-    "systolic_bp": (30, 300),
-    "gcs": (3, 15),
-}
-
-
-@dataclass(frozen=True)
-class Reading:
-    """What one input phrase was read as.
-
-    `absent`: symptoms the person said are not there ("no fever"); `guessed`: misspelt words
-    read as a known one ("siezure" as "seizure"), which keep the phrase uncertain.
-    """
-
-    text: str
-    symptoms: tuple[str, ...]
-    measures: tuple[tuple[str, float | str], ...]
-    leftover: str
-    problem: str | None = None
-    absent: tuple[str, ...] = ()
-    guessed: tuple[tuple[str, str], ...] = ()
-
-
-def _measures(text: str) -> tuple[list[tuple[str, float | str]], str, str | None]:
-    low = text.lower()
-    found: list[tuple[str, float | str]] = []
-    problem = None
-    if "avpu" not in low and not any(ch.isdigit() for ch in low):
-        return found, low, problem
-    for measure, pattern in _MEASURES:
-        for m in pattern.finditer(low):
-            raw = m.group(1)
-            if measure == "avpu":
-                found.append((measure, raw.upper()))
-            else:
-                value = float(raw)
-                if measure == "temperature_c":
-                    unit = m.group(2) if m.lastindex and m.lastindex >= 2 else None
-                    if unit == "f" or (unit is None and value >= 90):
-                        value = round((value - 32) * 5 / 9, 1)
-                lo, hi = _PLAUSIBLE[measure]
-                if not lo <= value <= hi:
-                    problem = f"{measure.replace('_', ' ')} {raw} is not a possible value"
-                    continue
-                found.append((measure, value))
-            low = low[: m.start()] + " " * (m.end() - m.start()) + low[m.end() :]
-    return found, low, problem
-
-
-# A negation counts only when it stands right before the symptom, in the same clause: "no
-# fever", "not sleepy", "never had a seizure". "No, he's fitting" (a comma) and "no, he is
-# fitting" keep the symptom, because a pronoun or a break stands between. Phrases that carry
-# their own negation ("not breathing", "cant wake") are matched whole first.
-_NEGATORS = frozenset(
-    {
-        "no",
-        "not",
-        "without",
-        "never",
-        "denies",
-        "nor",
-        "isnt",
-        "wasnt",
-        "arent",
-        "hasnt",
-        "havent",
-        "hadnt",
-        "doesnt",
-        "didnt",
-    }
-)
-_CLAUSE_BREAK = re.compile(r"[,.;:!?()]|\bbut\b")
-
-
-def _tokens(text: str) -> list[tuple[str, bool, int]]:
-    """(word, is filler, clause number) for each word, folded as `normalize_words` does."""
-    out: list[tuple[str, bool, int]] = []
-    for clause, part in enumerate(_CLAUSE_BREAK.split(text.lower())):
-        for w in normalize_words_keep(part):
-            out.append((w, normalize_words(w) == "", clause))
-    return out
-
-
-def normalize_words_keep(text: str) -> list[str]:
-    """`normalize_words` without dropping pronouns and fillers."""
-    import unicodedata
-
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    folded = re.sub(r"['`\u2019]", "", folded)
-    return re.sub(r"[^a-z0-9]+", " ", folded).split()
-
-
-def _close(a: str, b: str, limit: int) -> bool:
-    """Damerau-Levenshtein distance of a and b is at most `limit` (1 or 2)."""
-    if abs(len(a) - len(b)) > limit:
-        return False
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            d = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                d = min(d, prev2[j - 2] + 1)
-            cur.append(d)
-        if min(cur) > limit:
-            return False
-        prev2, prev = prev, cur
-    return prev[-1] <= limit
-
-
-def _guess(word: str, known: Mapping[str, frozenset[str]]) -> str | None:
-    """A known symptom word that `word` is a likely misspelling of, or None.
-
-    Only words of 6 letters or more, with the same first letter, one edit away (two from 9
-    letters), and only when one known word fits or all that fit belong to one symptom.
-    """
-    if len(word) < 6 or word in known or word in _GLUE or word in _NEGATORS:
-        return None
-    limit = 2 if len(word) >= 9 else 1
-    hits = sorted(k for k in known if len(k) >= 6 and k[0] == word[0] and _close(word, k, limit))
-    owners = {sid for k in hits for sid in known[k]}
-    return hits[0] if len(hits) == 1 or (hits and len(owners) == 1) else None
-
-
-def read_symptom(vocab: SymptomFile, text: str) -> Reading:
-    """Match one phrase against the vocabulary: measured values first, then words, left to
-    right, the longest known phrase at each point, each word used once. A symptom right after
-    a negation ("no fever") is read as absent; a misspelt word may be read as the one known
-    symptom word it is one letter away from."""
-    found, rest, problem = _measures(text)
-    ids: list[str] = []
-    for measure, value in found:
-        for s in vocab.symptoms:
-            if any(sign.matches(measure, value) for sign in s.measured) and s.id not in ids:
-                ids.append(s.id)
-    index, longest, known = _phrases(vocab)
-    raw = _tokens(rest)
-    # the words that take part in matching, with their place in `raw`
-    content = [(w, k) for k, (w, filler, _) in enumerate(raw) if not filler]
-    guessed: list[tuple[str, str]] = []
-    words: list[str] = []
-    for w, _ in content:
-        g = None if w in known else _guess(w, known)
-        words.append(g or w)
-    absent: list[str] = []
-    left: list[str] = []
-    i = 0
-    while i < len(words):
-        for n in range(min(longest, len(words) - i), 0, -1):
-            sid = index.get(" ".join(words[i : i + n]))
-            if sid is not None:
-                k = content[i][1]
-                negated = (
-                    k > 0
-                    and raw[k - 1][0] in _NEGATORS
-                    and raw[k - 1][2] == raw[k][2]
-                    and " ".join(words[i : i + n]).split()[0] not in _NEGATORS
-                )
-                guessed.extend(
-                    (content[j][0], words[j]) for j in range(i, i + n) if content[j][0] != words[j]
-                )
-                if negated:
-                    absent.append(sid)
-                    if left and left[-1] == raw[k - 1][0]:
-                        left.pop()
-                elif sid not in ids:
-                    ids.append(sid)
-                i += n
-                break
-        else:
-            if content[i][0] not in _GLUE:
-                left.append(content[i][0])
-            i += 1
-    absent = [a for a in dict.fromkeys(absent) if a not in ids]
-    return Reading(
-        text,
-        tuple(ids),
-        tuple(found),
-        " ".join(left),
-        problem,
-        tuple(absent),
-        tuple(dict.fromkeys(guessed)),
-    )
-
-
-# Small words, time words and units left over after matching that carry no symptom of their
-# own. Any other word left over keeps the phrase uncertain (never self-care).
-_GLUE_WORDS = """
-    and or but with very a an the bit little also now has have had got per minute min mins
-    bpm breaths degrees deg c f mmhg so quite really slightly since today yesterday tonight
-    morning afternoon evening night last this that all day days week weeks hour hours ago
-    just feel feels feeling felt seems seem seemed look looks looking bit of in on at for to
-    after before from baclofen lioresal medicine medication tablet tablets dose doses made
-    been being be getting gets again lot lots more much too times up sitting lying bed still
-    hes shes theyre im ive hed shed"""
-_GLUE = frozenset(_GLUE_WORDS.split())
-_Index = tuple[dict[str, str], int, dict[str, frozenset[str]]]
-_PHRASE_CACHE: dict[int, tuple[SymptomFile, _Index]] = {}
-
-
-def _phrases(vocab: SymptomFile) -> _Index:
-    """Phrase → symptom id, the longest phrase in words, and every word of every phrase.
-
-    Memoized by the vocabulary's identity (checked, so a different vocabulary never gets a
-    stale index); it changes speed only, never results.
-    """
-    hit = _PHRASE_CACHE.get(id(vocab))
-    if hit is not None and hit[0] is vocab:
-        return hit[1]
-    index = {w: s.id for s in vocab.symptoms for w in s.words}
-    owners: dict[str, set[str]] = {}
-    for w, sid in index.items():
-        for t in w.split():
-            owners.setdefault(t, set()).add(sid)
-    known = {t: frozenset(ids) for t, ids in owners.items()}
-    built = (index, max((len(w.split()) for w in index), default=1), known)
-    if len(_PHRASE_CACHE) > 8:
-        _PHRASE_CACHE.clear()
-    _PHRASE_CACHE[id(vocab)] = (vocab, built)
-    return built
-
-
 # ---------------------------------------------------------------------------- triage
 
 
@@ -392,6 +135,7 @@ class Triage:
     advice: tuple[str, ...] = ()
     absent: tuple[str, ...] = ()  # symptoms the person said are not there
     measured: bool = False  # a measured value was read (even a normal one)
+    check_for: tuple[str, ...] = ()  # red flags to look for when words were not read
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -402,6 +146,7 @@ class Triage:
             "symptoms": list(self.symptoms),
             "red_flags": list(self.red_flags),
             "absent": list(self.absent),
+            "check_for": list(self.check_for),
         }
 
 
@@ -413,7 +158,9 @@ def _drugs_of(situation: Situation) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c.drug for c in situation.cues))
 
 
-def _red_flag(s: Symptom, situation: Situation, mental_others: bool) -> str | None:
+def _red_flag(
+    s: Symptom, situation: Situation, mental_others: bool, others: frozenset[str] = frozenset()
+) -> str | None:
     """Why the symptom is an emergency here, or None."""
     if not s.red_flag:
         return None
@@ -425,6 +172,10 @@ def _red_flag(s: Symptom, situation: Situation, mental_others: bool) -> str | No
         return f"{s.name.lower()} with an intrathecal pump is a red flag"
     if "with_confusion" in s.red_flag_when and mental_others:
         return f"{s.name.lower()} with confusion is a red flag"
+    if "with_symptom" in s.red_flag_when:
+        with_ = [o for o in s.red_flag_with if o in others]
+        if with_:
+            return f"{s.name.lower()} with {with_[0].replace('_', ' ')} is a red flag"
     return None
 
 
@@ -437,12 +188,14 @@ def check_triage(
     readings = [read_symptom(vocab, text) for text in symptoms if text.strip()]
     not_understood: list[str] = []
     unknown = False  # something in a phrase was not read with certainty
+    unread: list[str] = []  # phrases of which nothing at all was read
     for r in readings:
         if r.problem:
             not_understood.append(f"{r.text} ({r.problem})")
             unknown = True
         elif not r.symptoms and not r.measures and not r.absent:
             not_understood.append(r.text)
+            unread.append(r.text)
             unknown = True
         elif r.leftover:
             # A word we could not read may be what matters ("vomiting blood"): never let the
@@ -481,7 +234,7 @@ def check_triage(
             least = situation.floor(lk.drug, lk.state, lk.route)
             if least:
                 level = _max_level([level], least)
-        flag = _red_flag(s, situation, mental_others)
+        flag = _red_flag(s, situation, mental_others, frozenset(matched_ids) - {s.id})
         if flag:
             level = "emergency"
             red_flags.append(s.id)
@@ -515,11 +268,26 @@ def check_triage(
             levels.append("urgent")
             reasons.extend(why for why in alerts if why not in reasons)
 
+    check_for: tuple[str, ...] = ()
+    if unread:
+        # A description we could not read at all may be the worst one ("he's gone all
+        # strange"): say so first, list the red flags to look for, and ask for a clinician
+        # today at least (G-nhs-999: when unsure, get help the same day).
+        levels.append("urgent")
+        advice.append("not_covered_refer")
+        check_for = tuple(item.text for item in vocab.red_flag_checklist)
+        reasons.insert(
+            0,
+            "not understood: " + "; ".join(repr(t) for t in unread) + " (words we cannot read "
+            "are never rated below urgent; check for the red flags listed)",
+        )
     if unknown:
         # What we could not read might be serious: never self-care, and say so.
         levels.append("routine")
         advice.append("not_covered_refer")
-        reasons.append("some words were not understood: " + "; ".join(not_understood))
+        rest = [n for n in not_understood if n not in unread]
+        if rest:
+            reasons.append("some words were not understood: " + "; ".join(rest))
     for a in absent:
         reasons.append(f"read as not present: {by_id[a].name.lower()}")
     if measured_only and not matched:
@@ -542,6 +310,7 @@ def check_triage(
         advice=tuple(dict.fromkeys(advice)),
         absent=absent,
         measured=measured_only,
+        check_for=check_for,
     )
 
 
@@ -881,23 +650,10 @@ def check_now(ctx: Context) -> CheckResult:
             suspected = "overdose"
     if req.missed_dose is not None:
         _missed(ctx, out)
-        holding = [f.code for f in out.findings if f.code in ("overdose", "suspected_toxicity")]
-        if holding and "take_missed_dose_now" in out.advice:
-            # Never advise more of a drug that may already be too much.
-            said = out.computed.get("missed_dose", {}).get("message")
-            out.reasons = [r for r in out.reasons if r != said]
-            out.advice = [a for a in out.advice if a != "take_missed_dose_now"]
-            out.advice += ["skip_missed_dose", "contact_prescriber"]
-            out.reasons.append(
-                f"do not take the missed dose now: {holding[0].replace('_', ' ')} is suspected"
-            )
-            out.computed["missed_dose"] = {
-                **out.computed.get("missed_dose", {}),
-                "action": "hold",
-                "held_because": holding[0],
-            }
     _stopping(ctx, situation, tri, out)
     _gap_without_symptoms(ctx, situation, out)
+    if _kidney_toxicity(ctx, tri, out):
+        suspected = "suspected_toxicity"
 
     if not out.levels:
         return CheckResult(
@@ -906,15 +662,20 @@ def check_now(ctx: Context) -> CheckResult:
             computed=out.computed,
             advice=tuple(dict.fromkeys(out.advice)),
         )
+    # The level is resolved once, after every part has spoken, by the same rules as the whole
+    # assessment (clinical/advice.py: emergency advice makes an emergency and rules out "take
+    # it now", the safer of two exclusive pieces of advice stands, the call comes first);
+    # then the advice and the words this level rules out are dropped, so the answer never
+    # contradicts itself.
+    from medguide.clinical.advice import resolve_advice
+
     level = _max_level(out.levels)
     advice = (
         [*out.advice]
         if "call_poison_center" in out.advice
         else [*_LEVEL_ADVICE[level], *out.advice]
     )
-    if level == "emergency":  # emergency advice first, always
-        advice = ["call_emergency_services", *advice]
-    triage = {
+    triage: dict[str, Any] = {
         "level": level,
         "reasons": list(dict.fromkeys(out.reasons)),
         "suspected_state": suspected,
@@ -922,14 +683,42 @@ def check_now(ctx: Context) -> CheckResult:
         "symptoms": list(tri.symptoms),
         "red_flags": list(tri.red_flags),
         "absent": list(tri.absent),
+        "check_for": list(tri.check_for),
     }
+    resolved = resolve_advice(out.findings, advice, triage, out.computed)
+    final = dict(resolved.triage or triage)
+    level = str(final["level"])
+    final["reasons"] = _reasons_for(level, final["reasons"])
     return CheckResult(
         findings=tuple(out.findings),
         not_checked=tuple(out.not_checked),
-        computed=out.computed,
-        advice=tuple(dict.fromkeys(advice)),
-        triage=triage,
+        computed=dict(resolved.computed),
+        advice=tuple(a for a in resolved.advice if a not in _RULED_OUT[level]),
+        triage=final,
     )
+
+
+# Advice a resolved level rules out: "not urgent" never beside "contact the prescriber
+# today"; an emergency never beside "take the missed dose now".
+_RULED_OUT: Mapping[str, frozenset[str]] = {
+    "self_care": frozenset({"contact_prescriber"}),
+    "routine": frozenset({"contact_prescriber"}),
+    "urgent": frozenset(),
+    "emergency": frozenset({"take_missed_dose_now"}),
+}
+
+
+def _reasons_for(level: str, reasons: Iterable[str]) -> list[str]:
+    """The reasons, said-first ones first, without wording of a lower level than the one
+    resolved ("headache: mention it at the next visit" beside an emergency)."""
+    out: list[str] = []
+    for r in dict.fromkeys(reasons):
+        for lv, words in _LEVEL_WORDS.items():
+            if TRIAGE_RANK[lv] < TRIAGE_RANK[level] and r.endswith(f": {words}"):
+                r = f"{r[: -len(words) - 2]}: also reported"
+        out.append(r)
+    first = [r for r in out if r.startswith("not understood")]
+    return list(dict.fromkeys([*first, *out]))
 
 
 def _overdose(ctx: Context, out: _Merge, symptomatic: bool) -> None:
@@ -1212,6 +1001,25 @@ def _gap_without_symptoms(ctx: Context, situation: Situation, out: _Merge) -> No
         out.advice.extend(("contact_prescriber", "do_not_take_all_missed_doses", "do_not_double"))
         out.levels.append("urgent")
         out.reasons.append(f"{why[0]}: risk of withdrawal")
+
+
+def _kidney_toxicity(ctx: Context, tri: Triage, out: _Merge) -> bool:
+    """Toxicity in kidney failure (`check_kidney_toxicity`), merged into what check_now says:
+    its finding explains the symptoms and replaces the milder readings of them."""
+    from medguide.clinical.kidney_toxicity import check_kidney_toxicity
+
+    found = check_kidney_toxicity(ctx, tri.symptoms)
+    for k in found:
+        out.findings = [
+            f
+            for f in out.findings
+            if not (k.drug in f.drugs and f.code in ("suspected_toxicity", "expected_side_effect"))
+        ]
+        out.findings.append(k.finding)
+        out.advice.extend(("call_emergency_services", "consider_hemodialysis"))
+        out.levels.append("emergency")
+        out.reasons.append(k.reason)
+    return bool(found)
 
 
 def _resolve_id(ctx: Context, name: str) -> str | None:

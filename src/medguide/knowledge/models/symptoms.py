@@ -28,10 +28,20 @@ State = Literal["expected_side_effect", "toxicity", "overdose", "withdrawal"]
 #   after_stopping  doses stopped or missed, a pump alarm or a missed refill (withdrawal)
 #   intrathecal     the person has an intrathecal pump
 #   with_confusion  another reported symptom is a change in mental state
-RedFlagWhen = Literal["after_stopping", "intrathecal", "with_confusion"]
+#   with_symptom    another reported symptom is one of `red_flag_with` (fever with a stiff neck)
+RedFlagWhen = Literal["after_stopping", "intrathecal", "with_confusion", "with_symptom"]
 
-Measure = Literal["respiratory_rate", "temperature_c", "heart_rate", "systolic_bp", "gcs", "avpu"]
+# tablets_taken: a count of tablets or pills the person says were swallowed at once.
+Measure = Literal[
+    "respiratory_rate", "temperature_c", "heart_rate", "systolic_bp", "gcs", "avpu", "tablets_taken"
+]
 Avpu = Literal["A", "V", "P", "U"]
+
+# A sign of a drug building up in the nervous system, for drugs the kidneys clear (S26, S33):
+#   mental_state   confusion, somnolence, encephalopathy, hallucinations
+#   consciousness  a fall in consciousness (cannot be woken, floppy)
+#   breathing      slowed or failing breathing
+ToxicitySign = Literal["mental_state", "consciousness", "breathing"]
 
 _FILLER = frozenset(
     [
@@ -122,13 +132,22 @@ class Symptom(Model):
     id: Code
     name: str = Field(min_length=1)
     words: tuple[str, ...] = Field(min_length=1, description="normalised everyday phrases")
+    normal_words: tuple[str, ...] = Field(
+        default=(), description="phrases saying the symptom is not there ('breathing normally')"
+    )
     measured: tuple[MeasuredSign, ...] = ()
     level: TriageLevel = Field(description="level when no link explains it")
     red_flag: bool = False
     red_flag_when: tuple[RedFlagWhen, ...] = Field(
         default=(), description="empty: always a red flag; else only in these contexts"
     )
+    red_flag_with: tuple[Code, ...] = Field(
+        default=(), description="with_symptom: the symptoms that make this one a red flag"
+    )
     mental_status: bool = Field(default=False, description="a change in mental state")
+    toxicity_sign: ToxicitySign | None = Field(
+        default=None, description="a sign of drug build-up in the nervous system"
+    )
     links: tuple[SymptomLink, ...] = ()
     text: str = Field(min_length=1, description="what it is, in plain words")
     sources: tuple[SourceId, ...] = Field(min_length=1)
@@ -137,11 +156,13 @@ class Symptom(Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Symptom:
-        for w in self.words:
+        for w in (*self.words, *self.normal_words):
             if normalize_words(w) != w:
                 raise ValueError(f"word {w!r} is not in normal form; write {normalize_words(w)!r}")
         if self.red_flag_when and not self.red_flag:
             raise ValueError("red_flag_when is set but red_flag is false")
+        if bool(self.red_flag_with) != ("with_symptom" in self.red_flag_when):
+            raise ValueError("red_flag_with and red_flag_when: with_symptom go together")
         if self.red_flag and not self.red_flag_when and self.level != "emergency":
             raise ValueError("an unconditional red flag has level emergency")
         if self.judgment and not self.note:
@@ -149,8 +170,23 @@ class Symptom(Model):
         return self
 
 
+class CheckItem(Model):
+    """A red flag to look for when a description could not be read, in plain words."""
+
+    id: Code
+    text: str = Field(min_length=1)
+    symptoms: tuple[Code, ...] = Field(min_length=1, description="the symptoms it stands for")
+    sources: tuple[SourceId, ...] = Field(min_length=1)
+
+
 class SymptomFile(Model):
     symptoms: tuple[Symptom, ...] = Field(default=())
+    # The standard red-flag list, class by class: what a person is asked to check for when
+    # their words could not be read.
+    red_flag_checklist: tuple[CheckItem, ...] = Field(default=())
+    # Small words, time words, units and medicine words that carry no symptom of their own: left
+    # over after matching they do not make a phrase uncertain. Any other word left over does.
+    small_words: tuple[str, ...] = Field(default=())
 
     @model_validator(mode="after")
     def _unique(self) -> SymptomFile:
@@ -160,10 +196,19 @@ class SymptomFile(Model):
             raise ValueError(f"duplicate symptom id(s): {dup}")
         owner: dict[str, str] = {}
         for s in self.symptoms:
-            for w in s.words:
+            for w in (*s.words, *s.normal_words):
                 if w in owner and owner[w] != s.id:
                     raise ValueError(f"phrase {w!r} is listed under {owner[w]} and {s.id}")
                 owner[w] = s.id
+        known = set(ids)
+        for s in self.symptoms:
+            missing = sorted(set(s.red_flag_with) - known)
+            if missing:
+                raise ValueError(f"{s.id}: red_flag_with names unknown symptom(s) {missing}")
+        for item in self.red_flag_checklist:
+            missing = sorted(set(item.symptoms) - known)
+            if missing:
+                raise ValueError(f"checklist {item.id}: unknown symptom(s) {missing}")
         return self
 
     def get(self, symptom_id: str) -> Symptom | None:

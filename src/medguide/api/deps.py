@@ -1,0 +1,53 @@
+"""What routes share: the catalog loaded at start, and the per-client rate limit."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+
+from medguide.knowledge.catalog import Catalog
+
+
+def catalog_of(request: Request) -> Catalog:
+    cat: Catalog = request.app.state.catalog
+    return cat
+
+
+def client_key(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def rate_limited(request: Request) -> None:
+    """429 with Retry-After once a client has used its tokens on the expensive routes."""
+    wait = request.app.state.bucket.take(client_key(request))
+    if wait > 0:
+        seconds = max(1, math.ceil(wait)) if math.isfinite(wait) else 3600
+        raise HTTPException(
+            status_code=429,
+            detail=f"too many requests from this client; try again in {seconds} s",
+            headers={"Retry-After": str(seconds)},
+        )
+
+
+def strict_body(model: type[BaseModel]) -> Any:
+    """A dependency that validates the JSON body again in pydantic's strict mode.
+
+    FastAPI validates bodies in lax mode, where `false` passes for a number and "5" for an
+    integer. The models are strict at the boundary, so the raw body is checked strictly too
+    (JSON mode: dates and times as ISO strings, arrays for tuples) and refused with the
+    field at fault.
+    """
+
+    async def check(request: Request) -> None:
+        body = await request.body()
+        try:
+            model.model_validate_json(body or b"null", strict=True)
+        except ValidationError as exc:
+            errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
+            raise RequestValidationError(errors) from None
+
+    return Depends(check)

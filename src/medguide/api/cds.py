@@ -566,10 +566,11 @@ async def _call(request: Request, service_id: str, body: HookRequest) -> Any:
     if notes and draft_orders:
         digest = hashlib.sha256("\n".join(notes).encode()).hexdigest()[:12]
         built.append((_not_checked_card(notes), draft_orders, f"not_checked:{digest}"))
+    prints = {o.index: _fingerprint(o.resource) for o in draft_orders}
     cards: list[dict[str, Any]] = []
     for card, about, key in built:
         order_keys = [
-            (who, server, body.context.patientId, o.resource_id or "", _fingerprint(o.resource))
+            (who, server, body.context.patientId, o.resource_id or "", prints[o.index])
             for o in about
         ]
         if body.hook == "order-sign" and all(key in state.shown.shown(k) for k in order_keys):

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from medguide.knowledge.catalog import Catalog
 
 
-def catalog_of(request: Request) -> Catalog:
+async def catalog_of(request: Request) -> Catalog:
     cat: Catalog = request.app.state.catalog
     return cat
 
@@ -21,7 +21,7 @@ def client_key(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def rate_limited(request: Request) -> None:
+async def rate_limited(request: Request) -> None:
     """429 with Retry-After once a client has used its tokens on the expensive routes."""
     wait = request.app.state.bucket.take(client_key(request))
     if wait > 0:

@@ -28,7 +28,7 @@ Limited = [Depends(rate_limited)]
 
 
 @router.get("/drugs", tags=["knowledge"], response_model=list[schemas.DrugOut])
-def list_drugs(cat: Cat) -> list[dict[str, Any]]:
+async def list_drugs(cat: Cat) -> list[dict[str, Any]]:
     """The medicines, substances and herbals medguide covers."""
     return [
         {
@@ -43,7 +43,7 @@ def list_drugs(cat: Cat) -> list[dict[str, Any]]:
 
 
 @router.get("/drugs/{drug}", tags=["knowledge"], response_model=schemas.GuideOut)
-def drug_guide(cat: Cat, drug: str) -> dict[str, Any]:
+async def drug_guide(cat: Cat, drug: str) -> dict[str, Any]:
     """The guide of one drug, by any of its names (brands and misspellings resolve)."""
     from medguide.service import guide
 
@@ -51,7 +51,7 @@ def drug_guide(cat: Cat, drug: str) -> dict[str, Any]:
 
 
 @router.get("/drugs/{drug}/sections/{section}", tags=["knowledge"], response_model=schemas.GuideOut)
-def drug_guide_section(cat: Cat, drug: str, section: str) -> dict[str, Any]:
+async def drug_guide_section(cat: Cat, drug: str, section: str) -> dict[str, Any]:
     """One section of a drug's guide (`side_effects`, `dosing`, …)."""
     from medguide.answers.guide import SECTION_IDS
     from medguide.service import guide
@@ -79,7 +79,7 @@ def drug_guide_section(cat: Cat, drug: str, section: str) -> dict[str, Any]:
     response_model=schemas.AssessmentOut,
     dependencies=[*Limited, strict_body(AssessRequest)],
 )
-def assess(cat: Cat, request: AssessRequest) -> dict[str, Any]:
+async def assess(cat: Cat, request: AssessRequest) -> dict[str, Any]:
     """Every check on one request (the assessment contract of DESIGN.md)."""
     from medguide.service import assess as run
 
@@ -92,7 +92,7 @@ def assess(cat: Cat, request: AssessRequest) -> dict[str, Any]:
     response_model=schemas.FhirAssessmentOut,
     dependencies=Limited,
 )
-def assess_fhir(
+async def assess_fhir(
     cat: Cat,
     bundle: Annotated[dict[str, Any], Body(description="A FHIR R4 Bundle or one resource.")],
 ) -> dict[str, Any]:
@@ -120,7 +120,7 @@ def assess_fhir(
     response_model=schemas.InteractionsOut,
     dependencies=[*Limited, strict_body(schemas.InteractionsIn)],
 )
-def interactions(cat: Cat, body: schemas.InteractionsIn) -> dict[str, Any]:
+async def interactions(cat: Cat, body: schemas.InteractionsIn) -> dict[str, Any]:
     """Interactions between medicines, alcohol and herbals, most serious first."""
     from medguide.service.interactions import screen_names
 
@@ -169,7 +169,7 @@ _PLAN_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def _plan_route(kind: Literal["titrate", "taper"]) -> Any:
-    def route(
+    async def route(
         cat: Cat,
         query: PlanQuery,
         format: Annotated[PlanFormat, Query(description="json, ics or fhir")] = "json",
@@ -210,7 +210,7 @@ for _kind in ("titrate", "taper"):
     response_model=schemas.AssessmentOut,
     dependencies=[*Limited, strict_body(TriageQuery)],
 )
-def triage(cat: Cat, query: TriageQuery) -> dict[str, Any]:
+async def triage(cat: Cat, query: TriageQuery) -> dict[str, Any]:
     """How urgent it is, from what a person notices and what happened."""
     from medguide.service import triage as run
 
@@ -223,7 +223,7 @@ def triage(cat: Cat, query: TriageQuery) -> dict[str, Any]:
     response_model=schemas.MissedDoseOut,
     dependencies=[*Limited, strict_body(schemas.MissedDoseIn)],
 )
-def missed_dose(cat: Cat, body: schemas.MissedDoseIn) -> dict[str, Any]:
+async def missed_dose(cat: Cat, body: schemas.MissedDoseIn) -> dict[str, Any]:
     """A forgotten dose: take it now or skip it; never double."""
     from medguide.service import missed_dose as run
 
@@ -240,7 +240,7 @@ def missed_dose(cat: Cat, body: schemas.MissedDoseIn) -> dict[str, Any]:
     response_model=schemas.AssessmentOut,
     dependencies=[*Limited, strict_body(OverdoseQuery)],
 )
-def overdose(cat: Cat, query: OverdoseQuery) -> dict[str, Any]:
+async def overdose(cat: Cat, query: OverdoseQuery) -> dict[str, Any]:
     """Someone took too much: what happens next and who to call."""
     from medguide.service import overdose as run
 
@@ -253,7 +253,7 @@ def overdose(cat: Cat, query: OverdoseQuery) -> dict[str, Any]:
     response_model=schemas.AnswerOut,
     dependencies=[*Limited, strict_body(schemas.QuestionIn)],
 )
-def questions(cat: Cat, body: schemas.QuestionIn) -> dict[str, Any]:
+async def questions(cat: Cat, body: schemas.QuestionIn) -> dict[str, Any]:
     """A question in plain words, answered from the knowledge with its sources, or declined."""
     from medguide.service import answer
 

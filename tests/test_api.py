@@ -98,6 +98,17 @@ def test_assess_bad_input_names_the_field(
     assert problem["errors"]
 
 
+def test_long_lists_and_deep_nesting_are_refused(client: TestClient) -> None:
+    body = {"medications": [{"text": "baclofen 5 mg tid"}], "symptoms": ["sleepy"] * 501}
+    problem = is_problem(client.post("/api/v1/assess", json=body), 422, "symptoms")
+    assert "at most 500 items" in problem["detail"]
+    deep: Any = "x"
+    for _ in range(40):
+        deep = [deep]
+    bundle = {"resourceType": "Bundle", "entry": deep}
+    is_problem(client.post("/api/v1/assess/fhir", json=bundle), 422)
+
+
 def test_body_that_is_not_json(client: TestClient) -> None:
     r = client.post(
         "/api/v1/assess", content=b"{not json", headers={"content-type": "application/json"}

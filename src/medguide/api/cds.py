@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from medguide.api.auth import AuthError, Client
 from medguide.api.deps import rate_limited, strict_body
@@ -507,7 +508,8 @@ def discovery() -> dict[str, Any]:
 
 async def _call(request: Request, service_id: str, body: HookRequest) -> Any:
     try:
-        client = authenticate(request, service_id)
+        # the first call for an issuer fetches its key set: off the event loop
+        client = await run_in_threadpool(authenticate, request, service_id)
     except _Unauthorized as exc:
         return problem(401, str(exc), code="unauthorized", headers={"WWW-Authenticate": "Bearer"})
     expected = SERVICES[service_id]["hook"]
@@ -595,7 +597,8 @@ def _service_route(service_id: str) -> Any:
 def _feedback_route(service_id: str) -> Any:
     async def route(request: Request, body: FeedbackRequest) -> Any:
         try:
-            client = authenticate(request, service_id)
+            # the first call for an issuer fetches its key set: off the event loop
+            client = await run_in_threadpool(authenticate, request, service_id)
         except _Unauthorized as exc:
             return problem(
                 401, str(exc), code="unauthorized", headers={"WWW-Authenticate": "Bearer"}

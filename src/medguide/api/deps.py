@@ -33,17 +33,58 @@ async def rate_limited(request: Request) -> None:
         )
 
 
-def strict_body(model: type[BaseModel]) -> Any:
+MAX_LIST_ITEMS = 500  # any list in a body; the models have tighter limits of their own
+MAX_DEPTH = 32
+
+
+def _too_long(body: bytes) -> tuple[str | int, ...] | None:
+    """The path of the first list longer than MAX_LIST_ITEMS, or of nesting past MAX_DEPTH."""
+    import json
+
+    try:
+        doc = json.loads(body or b"null")
+    except (ValueError, RecursionError):
+        return None  # the model's own parse names the problem
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(doc, ())]
+    while stack:
+        value, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            return path
+        if isinstance(value, list):
+            if len(value) > MAX_LIST_ITEMS:
+                return path
+            stack.extend((v, (*path, i)) for i, v in enumerate(value))
+        elif isinstance(value, dict):
+            stack.extend((v, (*path, str(k))) for k, v in value.items())
+    return None
+
+
+def strict_body(model: type[BaseModel] | None) -> Any:
     """A dependency that validates the JSON body again in pydantic's strict mode.
 
     FastAPI validates bodies in lax mode, where `false` passes for a number and "5" for an
     integer. The models are strict at the boundary, so the raw body is checked strictly too
     (JSON mode: dates and times as ISO strings, arrays for tuples) and refused with the
-    field at fault.
+    field at fault. Any body (`model` None: a FHIR document) has its lists bounded first.
     """
 
     async def check(request: Request) -> None:
         body = await request.body()
+        too_long = _too_long(body)
+        if too_long is not None:
+            raise RequestValidationError(
+                [
+                    {
+                        "type": "too_long",
+                        "loc": ("body", *too_long),
+                        "msg": f"at most {MAX_LIST_ITEMS} items in a list and "
+                        f"{MAX_DEPTH} levels of nesting are accepted",
+                        "input": None,
+                    }
+                ]
+            )
+        if model is None:
+            return
         try:
             model.model_validate_json(body or b"null", strict=True)
         except ValidationError as exc:

@@ -90,7 +90,7 @@ async def assess(cat: Cat, request: AssessRequest) -> dict[str, Any]:
     "/assess/fhir",
     tags=["checks", "fhir"],
     response_model=schemas.FhirAssessmentOut,
-    dependencies=Limited,
+    dependencies=[*Limited, strict_body(None)],
 )
 async def assess_fhir(
     cat: Cat,

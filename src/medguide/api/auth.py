@@ -41,6 +41,10 @@ class AuthError(Exception):
     """A token that is refused; the message says why (safe to show: it names no secret)."""
 
 
+class NeedsFetch(Exception):
+    """The key set must be fetched first (raised only when fetching is not allowed)."""
+
+
 @dataclass(frozen=True)
 class Client:
     iss: str
@@ -62,7 +66,7 @@ class KeySets:
         self._last_fetch: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def _get(self, url: str, force: bool = False) -> Mapping[str, Any]:
+    def _get(self, url: str, force: bool = False, fetch: bool = True) -> Mapping[str, Any]:
         now = self._clock()
         with self._lock:
             cached = self._cache.get(url)
@@ -70,15 +74,17 @@ class KeySets:
                 return cached[1]
             if cached and force and now - self._last_fetch.get(url, -1e9) < REFETCH_EVERY_S:
                 return cached[1]
+        if not fetch:
+            raise NeedsFetch(url)
         doc = self._fetch(url)
         with self._lock:
             self._cache[url] = (now, doc)
             self._last_fetch[url] = now
         return doc
 
-    def key(self, url: str, kid: str | None, alg: str) -> Any:
+    def key(self, url: str, kid: str | None, alg: str, fetch: bool = True) -> Any:
         for force in (False, True):
-            found = _find_key(self._get(url, force), kid, alg)
+            found = _find_key(self._get(url, force, fetch), kid, alg)
             if found is not None:
                 return found
         raise AuthError(f"no key {kid!r} for {alg} in the issuer's key set")
@@ -158,7 +164,9 @@ class Verifier:
         self.replay = replay or ReplayCache(clock)
         self.clock = clock
 
-    def verify(self, authorization: str | None, audience: str) -> Client:
+    def verify(self, authorization: str | None, audience: str, *, fetch: bool = True) -> Client:
+        """The client a token stands for, or AuthError. With `fetch` False, NeedsFetch is
+        raised (before anything is recorded) when a key set must be fetched first."""
         if not authorization or not authorization.startswith("Bearer "):
             raise AuthError("a Bearer token is required")
         token = authorization[len("Bearer ") :].strip()
@@ -182,7 +190,7 @@ class Verifier:
         if not isinstance(jku, str) or jku not in allowed:
             raise AuthError("the jku is not on the allowlist for this issuer")
         kid = header.get("kid")
-        key = self.keys.key(jku, kid if isinstance(kid, str) else None, alg)
+        key = self.keys.key(jku, kid if isinstance(kid, str) else None, alg, fetch)
         try:
             claims = jwt.decode(
                 token,

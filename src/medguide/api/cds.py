@@ -9,7 +9,6 @@ shows only what order-select did not already show for the same draft (see `Shown
 from __future__ import annotations
 
 import asyncio
-import copy
 import hashlib
 import json
 import math
@@ -27,7 +26,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from medguide.api.auth import AuthError, Client
+from medguide.api.auth import AuthError, Client, NeedsFetch
 from medguide.api.deps import rate_limited, strict_body
 from medguide.api.problems import problem, problem_responses
 from medguide.clinical.findings import NotChecked
@@ -380,13 +379,17 @@ def _suggestion(
     per_dose = math.floor(daily / per_day * 100 + 1e-9) / 100
     if not isinstance(current, int | float) or per_dose <= 0 or per_dose >= current:
         return None
-    updated = copy.deepcopy(dict(order.resource))
-    dosage = updated["dosageInstruction"][0]
+    # A copy along the path that changes; the rest of the draft is shared, never modified.
+    updated = dict(order.resource)
+    dosage = dict(dosages[0])
+    updated["dosageInstruction"] = [dosage, *dosages[1:]]
     rates = dosage.get("doseAndRate")
-    if not isinstance(rates, list) or not rates or not isinstance(rates[0], dict):
-        rates = [{}]
-    rates[0]["doseQuantity"] = {"value": per_dose, "unit": unit, "system": UCUM, "code": unit}
-    dosage["doseAndRate"] = rates
+    first = (
+        dict(rates[0]) if isinstance(rates, list) and rates and isinstance(rates[0], dict) else {}
+    )
+    first["doseQuantity"] = {"value": per_dose, "unit": unit, "system": UCUM, "code": unit}
+    rest = rates[1:] if isinstance(rates, list) else []
+    dosage["doseAndRate"] = [first, *rest]
     if isinstance(dosage.get("text"), str):
         dosage["text"] = f"{per_dose:g} {unit} {med.get('frequency') or ''}".strip()
     label = f"Change the dose to {per_dose:g} {unit} ({daily:g} {unit} a day)"
@@ -476,17 +479,25 @@ def _audience(request: Request, service_id: str) -> str:
     return f"{base.rstrip('/')}/cds-services/{service_id}"
 
 
-def authenticate(request: Request, service_id: str) -> Client | None:
-    settings = request.app.state.settings
-    if settings.cds_open:
-        return None
+def _verify(request: Request, service_id: str, fetch: bool) -> Client:
     verifier = request.app.state.verifier
     try:
         return verifier.verify(  # type: ignore[no-any-return]
-            request.headers.get("authorization"), _audience(request, service_id)
+            request.headers.get("authorization"), _audience(request, service_id), fetch=fetch
         )
     except AuthError as exc:
         raise _Unauthorized(str(exc)) from None
+
+
+async def authenticate(request: Request, service_id: str) -> Client | None:
+    """The calling client (None with authentication off), or _Unauthorized. A key set that
+    must be fetched is fetched in a worker thread, off the event loop."""
+    if request.app.state.settings.cds_open:
+        return None
+    try:
+        return _verify(request, service_id, fetch=False)
+    except NeedsFetch:
+        return await run_in_threadpool(_verify, request, service_id, True)
 
 
 class _Unauthorized(Exception):
@@ -508,8 +519,7 @@ def discovery() -> dict[str, Any]:
 
 async def _call(request: Request, service_id: str, body: HookRequest) -> Any:
     try:
-        # the first call for an issuer fetches its key set: off the event loop
-        client = await run_in_threadpool(authenticate, request, service_id)
+        client = await authenticate(request, service_id)
     except _Unauthorized as exc:
         return problem(401, str(exc), code="unauthorized", headers={"WWW-Authenticate": "Bearer"})
     expected = SERVICES[service_id]["hook"]
@@ -597,8 +607,7 @@ def _service_route(service_id: str) -> Any:
 def _feedback_route(service_id: str) -> Any:
     async def route(request: Request, body: FeedbackRequest) -> Any:
         try:
-            # the first call for an issuer fetches its key set: off the event loop
-            client = await run_in_threadpool(authenticate, request, service_id)
+            client = await authenticate(request, service_id)
         except _Unauthorized as exc:
             return problem(
                 401, str(exc), code="unauthorized", headers={"WWW-Authenticate": "Bearer"}

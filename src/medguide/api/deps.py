@@ -45,17 +45,36 @@ def _too_long(body: bytes) -> tuple[str | int, ...] | None:
         doc = json.loads(body or b"null")
     except (ValueError, RecursionError):
         return None  # the model's own parse names the problem
-    stack: list[tuple[Any, tuple[str | int, ...]]] = [(doc, ())]
+    # A quick walk first (most bodies pass); the path is looked for only when one fails.
+    stack: list[tuple[Any, int]] = [(doc, 0)]
     while stack:
-        value, path = stack.pop()
-        if len(path) > MAX_DEPTH:
-            return path
+        value, depth = stack.pop()
         if isinstance(value, list):
-            if len(value) > MAX_LIST_ITEMS:
-                return path
-            stack.extend((v, (*path, i)) for i, v in enumerate(value))
+            if len(value) > MAX_LIST_ITEMS or depth >= MAX_DEPTH:
+                return _path_of_long(doc, ())
+            stack.extend((v, depth + 1) for v in value if isinstance(v, list | dict))
         elif isinstance(value, dict):
-            stack.extend((v, (*path, str(k))) for k, v in value.items())
+            if depth >= MAX_DEPTH:
+                return _path_of_long(doc, ())
+            stack.extend((v, depth + 1) for v in value.values() if isinstance(v, list | dict))
+    return None
+
+
+def _path_of_long(value: Any, path: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
+    if len(path) >= MAX_DEPTH and isinstance(value, list | dict):
+        return path
+    if isinstance(value, list):
+        if len(value) > MAX_LIST_ITEMS:
+            return path
+        items: Any = enumerate(value)
+    elif isinstance(value, dict):
+        items = value.items()
+    else:
+        return None
+    for key, item in items:
+        found = _path_of_long(item, (*path, key))
+        if found is not None:
+            return found
     return None
 
 

@@ -332,3 +332,93 @@ def _fuzz_client() -> TestClient:
         )
         _FUZZ["c"] = TestClient(app, raise_server_exceptions=False)
     return _FUZZ["c"]
+
+
+_fhir_keys = st.sampled_from(
+    [
+        "resourceType",
+        "id",
+        "status",
+        "entry",
+        "resource",
+        "dosageInstruction",
+        "dosage",
+        "doseAndRate",
+        "doseQuantity",
+        "value",
+        "code",
+        "unit",
+        "timing",
+        "repeat",
+        "frequency",
+        "period",
+        "periodUnit",
+        "coding",
+        "system",
+        "birthDate",
+        "gender",
+        "valueQuantity",
+        "medicationCodeableConcept",
+        "medicationReference",
+        "reference",
+        "contained",
+        "route",
+        "text",
+        "display",
+        "effectiveDateTime",
+        "clinicalStatus",
+    ]
+)
+_fhir_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 10**7)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from(
+        [
+            "MedicationRequest",
+            "Observation",
+            "Patient",
+            "Bundle",
+            "draft",
+            "active",
+            "final",
+            "mg",
+            "ug",
+            "d",
+            "h",
+            "1292",
+            "98979-8",
+            "2160-0",
+            "http://loinc.org",
+            "http://www.nlm.nih.gov/research/umls/rxnorm",
+        ]
+    )
+    | st.text(max_size=15),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(_fhir_keys, children, max_size=6)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=_fhir_values, kind=st.sampled_from(["Bundle", "MedicationRequest", "Observation"]))
+def test_fuzzed_fhir_never_gives_a_server_error(doc: Any, kind: str) -> None:
+    c = _fuzz_client()
+    resource = {**doc, "resourceType": kind} if isinstance(doc, dict) else doc
+    r = c.post(
+        "/api/v1/assess/fhir", json={"resourceType": "Bundle", "entry": [{"resource": resource}]}
+    )
+    assert r.status_code < 500, r.text
+    hook = {
+        "hook": "order-sign",
+        "hookInstance": "fuzz",
+        "context": {
+            "patientId": "p1",
+            "draftOrders": {"resourceType": "Bundle", "entry": [{"resource": resource}]},
+        },
+        "prefetch": {"patient": doc, "egfr": resource, "creatinine": None, "medications": doc},
+    }
+    r = c.post("/cds-services/medguide-order-sign", json=hook)
+    assert r.status_code < 500, r.text

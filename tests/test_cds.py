@@ -254,6 +254,16 @@ def test_order_select_then_sign_shows_no_card_twice(open_client: TestClient) -> 
     }
 
 
+def test_an_unfinished_order_is_flagged_at_sign_not_at_select(open_client: TestClient) -> None:
+    req = hook_request()
+    draft = req["context"]["draftOrders"]["entry"][0]["resource"]
+    del draft["dosageInstruction"]
+    select = open_client.post(SELECT, json=as_select(req)).json()["cards"]
+    assert "ambiguous_order" not in {c["source"]["topic"]["code"] for c in select}
+    sign = open_client.post(SIGN, json=req).json()["cards"]
+    assert "ambiguous_order" in {c["source"]["topic"]["code"] for c in sign}
+
+
 def test_wrong_hook_and_bad_context(open_client: TestClient) -> None:
     req = hook_request()
     req["hook"] = "order-select"

@@ -44,6 +44,7 @@ from medguide.knowledge.catalog import Catalog
 from medguide.service.errors import ServiceError
 
 SUMMARY_MAX = 140
+SIGN_ONLY = frozenset({"ambiguous_order"})  # cards order-select leaves to order-sign
 FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 UCUM = "http://unitsofmeasure.org"
 
@@ -574,6 +575,10 @@ async def _call(request: Request, service_id: str, body: HookRequest) -> Any:
     who = client.iss if client else "open"
     server = body.fhirServer or ""
     built = build_cards(cat, out, draft_orders, meds)
+    if body.hook == "order-select":
+        # While an order is being chosen its dose or frequency is often not filled in yet;
+        # "cannot be read" waits for order-sign, when the order is meant to be complete.
+        built = [b for b in built if b[0]["source"]["topic"]["code"] not in SIGN_ONLY]
     notes = [n["reason"] for n in out["not_checked"] if n["check"] == "fhir"]
     if notes and draft_orders:
         digest = hashlib.sha256("\n".join(notes).encode()).hexdigest()[:12]

@@ -24,9 +24,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-import jwt
-from jwt import PyJWK
+# jwt (with cryptography) and httpx are imported where they are used: a server that is never
+# called by a CDS client does not pay for them at start.
 
 ALLOWED_ALGORITHMS = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}
@@ -91,6 +90,8 @@ class KeySets:
 
 
 def _fetch_jwks(url: str) -> Mapping[str, Any]:
+    import httpx
+
     try:
         response = httpx.get(url, timeout=2.0, follow_redirects=False)
     except httpx.HTTPError as exc:
@@ -107,6 +108,9 @@ def _fetch_jwks(url: str) -> Mapping[str, Any]:
 
 
 def _find_key(doc: Mapping[str, Any], kid: str | None, alg: str) -> Any:
+    import jwt
+    from jwt import PyJWK
+
     keys = [k for k in doc.get("keys") or () if isinstance(k, dict)]
     if kid is not None:
         keys = [k for k in keys if k.get("kid") == kid]
@@ -167,6 +171,8 @@ class Verifier:
     def verify(self, authorization: str | None, audience: str, *, fetch: bool = True) -> Client:
         """The client a token stands for, or AuthError. With `fetch` False, NeedsFetch is
         raised (before anything is recorded) when a key set must be fetched first."""
+        import jwt
+
         if not authorization or not authorization.startswith("Bearer "):
             raise AuthError("a Bearer token is required")
         token = authorization[len("Bearer ") :].strip()

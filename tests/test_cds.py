@@ -449,3 +449,19 @@ def test_feedback_needs_a_token_too(catalog: Any, jwks: Local) -> None:
     tok = token(jwks, aud=AUD_BASE + SIGN)
     ok = client.post(SIGN + "/feedback", json=body, headers={"Authorization": f"Bearer {tok}"})
     assert ok.status_code == 200
+
+
+def test_feedback_in_a_sqlite_file_outlives_the_process(tmp_path: Path) -> None:
+    from medguide.api.cds import FeedbackItem, FeedbackStore
+
+    path = str(tmp_path / "feedback.sqlite")
+    item = FeedbackItem.model_validate(
+        {"card": "c1", "outcome": "accepted", "outcomeTimestamp": "2026-11-26T14:00:00+01:00"}
+    )
+    first = FeedbackStore(path)
+    first.add("medguide-order-sign", item, "renal_dose_adjustment", "iss")
+    first.close()
+    second = FeedbackStore(path)
+    rows = second.rows()
+    second.close()
+    assert rows[0]["card"] == "c1" and rows[0]["outcome_at"] == "2026-11-26T13:00:00+00:00"

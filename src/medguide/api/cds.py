@@ -228,6 +228,10 @@ class FeedbackStore:
                 ),
             )
 
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
     def rows(self) -> list[dict[str, Any]]:
         with self._lock:
             cur = self._db.execute(

@@ -264,6 +264,17 @@ def test_an_unfinished_order_is_flagged_at_sign_not_at_select(open_client: TestC
     assert "ambiguous_order" in {c["source"]["topic"]["code"] for c in sign}
 
 
+def test_prefetch_about_another_patient_is_not_used(open_client: TestClient) -> None:
+    req = hook_request()
+    egfr = req["prefetch"]["egfr"]["entry"][0]["resource"]
+    egfr["subject"] = {"reference": "Patient/someone-else"}
+    cards = open_client.post(SIGN, json=req).json()["cards"]
+    codes = {c["source"]["topic"]["code"] for c in cards}
+    assert "renal_dose_adjustment" not in codes
+    note = next(c for c in cards if c["source"]["topic"]["code"] == "not_checked")
+    assert "Observation/egfr-1 is about another patient" in note["detail"]
+
+
 def test_wrong_hook_and_bad_context(open_client: TestClient) -> None:
     req = hook_request()
     req["hook"] = "order-select"

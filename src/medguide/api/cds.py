@@ -276,6 +276,27 @@ def _prefetched(prefetch: Mapping[str, Any] | None) -> tuple[list[dict[str, Any]
     return resources, missing
 
 
+def _this_patient(
+    resources: list[dict[str, Any]], patient_id: str
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The resources about the hook's patient; the ids of those that name another one."""
+    mine = f"Patient/{patient_id}"
+    kept: list[dict[str, Any]] = []
+    strangers: list[str] = []
+    for r in resources:
+        if r.get("resourceType") == "Patient":
+            same = r.get("id") in (None, patient_id)
+        else:
+            ref = r.get("subject") or r.get("patient")
+            target = ref.get("reference") if isinstance(ref, dict) else None
+            same = not isinstance(target, str) or target == mine or target.endswith("/" + mine)
+        if same:
+            kept.append(r)
+        else:
+            strangers.append(f"{r.get('resourceType')}/{r.get('id', '?')}")
+    return kept, strangers
+
+
 async def _fetch(
     server: str,
     auth: FhirAuthorization | None,
@@ -556,10 +577,15 @@ async def _call(request: Request, service_id: str, body: HookRequest) -> Any:
         resources.extend(fetched)
     elif missing:
         unreadable = sorted(missing)
+    resources, strangers = _this_patient(resources, body.context.patientId)
     from medguide.service.fhir import assess_fhir
 
     result, mapped = assess_fhir(cat, resources, datetime.now().astimezone(), drafts=drafts)
     extra = [
+        NotChecked("fhir", f"{r} is about another patient than the hook's, so it was not used")
+        for r in strangers[:10]
+    ]
+    extra += [
         NotChecked(
             "fhir",
             f"could not read {WHAT_PREFETCH_GIVES[k]} (no prefetch"

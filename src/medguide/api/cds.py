@@ -29,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from medguide.api.auth import AuthError, Client, NeedsFetch
 from medguide.api.deps import rate_limited, strict_body
 from medguide.api.problems import problem, problem_responses
+from medguide.api.responses import FastJSON
 from medguide.clinical.findings import NotChecked
 from medguide.interop.fhir_export import FINDING_SYSTEM
 from medguide.interop.fhir_request import (
@@ -627,7 +628,7 @@ async def _call(request: Request, service_id: str, body: HookRequest) -> Any:
                 state.shown.add(k, {key})
         state.issued.add(card["uuid"], service_id, card["source"]["topic"]["code"])
         cards.append(card)
-    return {"cards": cards, "systemActions": []}
+    return FastJSON({"cards": cards, "systemActions": []})
 
 
 def _service_route(service_id: str) -> Any:

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Body, Depends, Query, Response
 from medguide.api import schemas
 from medguide.api.deps import catalog_of, rate_limited, strict_body
 from medguide.api.problems import PROBLEM_RESPONSES
+from medguide.api.responses import FastJSON
 from medguide.clinical.request import AssessRequest
 from medguide.knowledge.catalog import Catalog
 from medguide.service import (
@@ -28,30 +29,32 @@ Limited = [Depends(rate_limited)]
 
 
 @router.get("/drugs", tags=["knowledge"], response_model=list[schemas.DrugOut])
-async def list_drugs(cat: Cat) -> list[dict[str, Any]]:
+async def list_drugs(cat: Cat) -> FastJSON:
     """The medicines, substances and herbals medguide covers."""
-    return [
-        {
-            "id": d.id,
-            "name": d.name,
-            "kind": d.kind,
-            "depth": d.depth,
-            "brands": [b.name for b in d.brands],
-        }
-        for d in sorted(cat.drugs.values(), key=lambda d: d.id)
-    ]
+    return FastJSON(
+        [
+            {
+                "id": d.id,
+                "name": d.name,
+                "kind": d.kind,
+                "depth": d.depth,
+                "brands": [b.name for b in d.brands],
+            }
+            for d in sorted(cat.drugs.values(), key=lambda d: d.id)
+        ]
+    )
 
 
 @router.get("/drugs/{drug}", tags=["knowledge"], response_model=schemas.GuideOut)
-async def drug_guide(cat: Cat, drug: str) -> dict[str, Any]:
+async def drug_guide(cat: Cat, drug: str) -> FastJSON:
     """The guide of one drug, by any of its names (brands and misspellings resolve)."""
     from medguide.service import guide
 
-    return guide(cat, drug[:200]).as_dict()
+    return FastJSON(guide(cat, drug[:200]).as_dict())
 
 
 @router.get("/drugs/{drug}/sections/{section}", tags=["knowledge"], response_model=schemas.GuideOut)
-async def drug_guide_section(cat: Cat, drug: str, section: str) -> dict[str, Any]:
+async def drug_guide_section(cat: Cat, drug: str, section: str) -> FastJSON:
     """One section of a drug's guide (`side_effects`, `dosing`, …)."""
     from medguide.answers.guide import SECTION_IDS
     from medguide.service import guide
@@ -70,7 +73,7 @@ async def drug_guide_section(cat: Cat, drug: str, section: str) -> dict[str, Any
             kind="not_found",
             field="section",
         )
-    return type(g)(g.drug_id, g.name, (found,), g.knowledge_version).as_dict()
+    return FastJSON(type(g)(g.drug_id, g.name, (found,), g.knowledge_version).as_dict())
 
 
 @router.post(
@@ -79,11 +82,11 @@ async def drug_guide_section(cat: Cat, drug: str, section: str) -> dict[str, Any
     response_model=schemas.AssessmentOut,
     dependencies=[*Limited, strict_body(AssessRequest)],
 )
-async def assess(cat: Cat, request: AssessRequest) -> dict[str, Any]:
+async def assess(cat: Cat, request: AssessRequest) -> FastJSON:
     """Every check on one request (the assessment contract of DESIGN.md)."""
     from medguide.service import assess as run
 
-    return run(cat, request).as_dict()
+    return FastJSON(run(cat, request).as_dict())
 
 
 @router.post(
@@ -95,7 +98,7 @@ async def assess(cat: Cat, request: AssessRequest) -> dict[str, Any]:
 async def assess_fhir(
     cat: Cat,
     bundle: Annotated[dict[str, Any], Body(description="A FHIR R4 Bundle or one resource.")],
-) -> dict[str, Any]:
+) -> FastJSON:
     """The assessment of a FHIR R4 Bundle (Patient, MedicationRequest, MedicationStatement,
     Observation, Condition), with the findings also as DetectedIssue resources."""
     from medguide.interop.fhir_export import dump_detected_issues
@@ -111,7 +114,7 @@ async def assess_fhir(
             )
     patient = f"Patient/{mapped.patient_id}" if mapped.patient_id else None
     out["detected_issues"] = dump_detected_issues(out, patient=patient, implicated=implicated)
-    return out
+    return FastJSON(out)
 
 
 @router.post(
@@ -120,11 +123,11 @@ async def assess_fhir(
     response_model=schemas.InteractionsOut,
     dependencies=[*Limited, strict_body(schemas.InteractionsIn)],
 )
-async def interactions(cat: Cat, body: schemas.InteractionsIn) -> dict[str, Any]:
+async def interactions(cat: Cat, body: schemas.InteractionsIn) -> FastJSON:
     """Interactions between medicines, alcohol and herbals, most serious first."""
     from medguide.service.interactions import screen_names
 
-    return screen_names(cat, body.names, body.routes)
+    return FastJSON(screen_names(cat, body.names, body.routes))
 
 
 PlanFormat = Literal["json", "ics", "fhir"]
@@ -140,7 +143,7 @@ def _plan_response(
     if fmt == "fhir":
         from medguide.interop.fhir_export import dump_plan_request
 
-        return dump_plan_request(cat, result.plan)
+        return FastJSON(dump_plan_request(cat, result.plan))
     if fmt == "ics":
         from medguide.interop.ical import dump_ical
 
@@ -154,7 +157,7 @@ def _plan_response(
         except ValueError as exc:
             raise ServiceError(str(exc), field="timezone") from None
         return Response(data, media_type="text/calendar")
-    return result.as_dict()
+    return FastJSON(result.as_dict())
 
 
 _PLAN_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -210,11 +213,11 @@ for _kind in ("titrate", "taper"):
     response_model=schemas.AssessmentOut,
     dependencies=[*Limited, strict_body(TriageQuery)],
 )
-async def triage(cat: Cat, query: TriageQuery) -> dict[str, Any]:
+async def triage(cat: Cat, query: TriageQuery) -> FastJSON:
     """How urgent it is, from what a person notices and what happened."""
     from medguide.service import triage as run
 
-    return run(cat, query, datetime.now().astimezone()).as_dict()
+    return FastJSON(run(cat, query, datetime.now().astimezone()).as_dict())
 
 
 @router.post(
@@ -223,7 +226,7 @@ async def triage(cat: Cat, query: TriageQuery) -> dict[str, Any]:
     response_model=schemas.MissedDoseOut,
     dependencies=[*Limited, strict_body(schemas.MissedDoseIn)],
 )
-async def missed_dose(cat: Cat, body: schemas.MissedDoseIn) -> dict[str, Any]:
+async def missed_dose(cat: Cat, body: schemas.MissedDoseIn) -> FastJSON:
     """A forgotten dose: take it now or skip it; never double."""
     from medguide.service import missed_dose as run
 
@@ -231,7 +234,7 @@ async def missed_dose(cat: Cat, body: schemas.MissedDoseIn) -> dict[str, Any]:
     if now.tzinfo is None:
         raise ServiceError("now needs its UTC offset, e.g. 2026-11-26T08:15:00-05:00", field="now")
     query = MissedDoseQuery.model_validate(body.model_dump(exclude={"now"}))
-    return run(cat, query, now).as_dict()
+    return FastJSON(run(cat, query, now).as_dict())
 
 
 @router.post(
@@ -240,11 +243,11 @@ async def missed_dose(cat: Cat, body: schemas.MissedDoseIn) -> dict[str, Any]:
     response_model=schemas.AssessmentOut,
     dependencies=[*Limited, strict_body(OverdoseQuery)],
 )
-async def overdose(cat: Cat, query: OverdoseQuery) -> dict[str, Any]:
+async def overdose(cat: Cat, query: OverdoseQuery) -> FastJSON:
     """Someone took too much: what happens next and who to call."""
     from medguide.service import overdose as run
 
-    return run(cat, query, datetime.now().astimezone()).as_dict()
+    return FastJSON(run(cat, query, datetime.now().astimezone()).as_dict())
 
 
 @router.post(
@@ -253,11 +256,11 @@ async def overdose(cat: Cat, query: OverdoseQuery) -> dict[str, Any]:
     response_model=schemas.AnswerOut,
     dependencies=[*Limited, strict_body(schemas.QuestionIn)],
 )
-async def questions(cat: Cat, body: schemas.QuestionIn) -> dict[str, Any]:
+async def questions(cat: Cat, body: schemas.QuestionIn) -> FastJSON:
     """A question in plain words, answered from the knowledge with its sources, or declined."""
     from medguide.service import answer
 
-    return answer(cat, body.question, drug=body.drug).as_dict()
+    return FastJSON(answer(cat, body.question, drug=body.drug).as_dict())
 
 
 # The journal's routes (a person's schedule, doses, symptoms, the calendar feed, with their

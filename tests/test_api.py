@@ -422,3 +422,20 @@ def test_fuzzed_fhir_never_gives_a_server_error(doc: Any, kind: str) -> None:
     }
     r = c.post("/cds-services/medguide-order-sign", json=hook)
     assert r.status_code < 500, r.text
+
+
+def test_a_bug_is_a_problem_document_without_a_stack_trace(
+    catalog: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import medguide.service
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(medguide.service, "assess", broken)
+    app = create_app(catalog, Settings())
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.post("/api/v1/assess", json={"medications": [{"text": "baclofen 5 mg tid"}]})
+    problem = is_problem(r, 500)
+    assert problem["code"] == "internal_error"
+    assert "secret" not in r.text and "RuntimeError" not in r.text

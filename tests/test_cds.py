@@ -275,6 +275,16 @@ def test_prefetch_about_another_patient_is_not_used(open_client: TestClient) -> 
     assert "Observation/egfr-1 is about another patient" in note["detail"]
 
 
+def test_a_draft_that_cannot_be_read_gives_one_info_card(open_client: TestClient) -> None:
+    req = hook_request()
+    draft = req["context"]["draftOrders"]["entry"][0]["resource"]
+    del draft["medicationCodeableConcept"]
+    r = open_client.post(SIGN, json=req)
+    assert r.status_code == 200
+    (card,) = r.json()["cards"]
+    assert card["indicator"] == "info" and "nothing to check" in card["detail"]
+
+
 def test_wrong_hook_and_bad_context(open_client: TestClient) -> None:
     req = hook_request()
     req["hook"] = "order-select"

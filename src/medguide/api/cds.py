@@ -581,7 +581,12 @@ async def _call(request: Request, service_id: str, body: HookRequest) -> Any:
     resources, strangers = _this_patient(resources, body.context.patientId)
     from medguide.service.fhir import assess_fhir
 
-    result, mapped = assess_fhir(cat, resources, datetime.now().astimezone(), drafts=drafts)
+    try:
+        result, mapped = assess_fhir(cat, resources, datetime.now().astimezone(), drafts=drafts)
+    except ServiceError as exc:
+        # No draft could be read (no medication, or none that is active or a draft): the
+        # EHR gets one card that says so rather than an error it may hide.
+        return FastJSON({"cards": [_not_checked_card([exc.message])], "systemActions": []})
     extra = [
         NotChecked("fhir", f"{r} is about another patient than the hook's, so it was not used")
         for r in strangers[:10]
@@ -590,7 +595,7 @@ async def _call(request: Request, service_id: str, body: HookRequest) -> Any:
         NotChecked(
             "fhir",
             f"could not read {WHAT_PREFETCH_GIVES[k]} (no prefetch"
-            + (", and the FHIR server did not answer in time)" if body.fhirServer else ")"),
+            + (", and the FHIR server did not give it in time)" if body.fhirServer else ")"),
         )
         for k in unreadable
     ]

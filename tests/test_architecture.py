@@ -1,9 +1,9 @@
 """The shape of the code, read from its imports: one direction, no cycles, no hidden I/O.
 
 Imports point one way (DESIGN.md): the doors (cli, api, web, batch, journal) → service →
-answers → clinical and pk → knowledge → codes and units. A module may import its own layer
-and the layers below it, never above. Only the catalog loader (and the edges) touch files,
-the environment or the clock.
+answers and interop → clinical and pk → knowledge → codes and units. A module may import its
+own layer and the layers below it, never above. Only the catalog loader (and the edges) touch
+files, the environment or the clock.
 """
 
 from __future__ import annotations
@@ -25,8 +25,10 @@ LAYER: dict[str, int] = {
     "clinical": 2,
     "pk": 2,
     "answers": 3,
+    # FHIR in and out, iCalendar, the severity map: mappings at the boundary that the service
+    # and the doors share; they read the clinical model and never call the service
+    "interop": 3,
     "service": 4,
-    "interop": 5,
     "evaluation": 6,
     "cli": 7,
     "api": 7,

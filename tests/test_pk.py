@@ -304,7 +304,7 @@ def test_superposition_is_linear_in_dose(
     scaled = Schedule(s.times_h, tuple(a * factor for a in s.amounts_mg))
     base = closed(TI, s, *p)
     # atol: near ka == k the two sums nearly cancel, so rounding is relative to the peak
-    assert np.allclose(closed(TI, scaled, *p), factor * base, rtol=1e-9, atol=1e-9 * base.max())
+    assert np.allclose(closed(TI, scaled, *p), factor * base, rtol=1e-7, atol=1e-9 * base.max())
 
 
 @settings(max_examples=60, deadline=None)

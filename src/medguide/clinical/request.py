@@ -18,8 +18,7 @@ MAX_MEDICATIONS = 100  # a list longer than this is refused, not screened slowly
 
 
 class Strict(BaseModel):
-    # built on first use: a command that never reads a model never pays for building it
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Patient(Strict):

@@ -39,23 +39,13 @@ from medguide.answers.intents import (
     split_question,
 )
 from medguide.answers.model import Answer, AnswerPart, Draft
-from medguide.answers.reading import PUMP, strip_names
+from medguide.answers.reading import strip_names
 from medguide.answers.retrieval import coverage, guide_index
-from medguide.answers.situation import (
-    CHILD_INGESTION,
-    HAPPENING_TO,
-    STOPPED,
-    add_emergency,
-    add_situation,
-)
+from medguide.answers.situation import add_situation, implied_intent
+from medguide.answers.spanish import in_spanish, looks_spanish
+from medguide.answers.wording import advice_parts
 from medguide.knowledge.catalog import Catalog
-
-# Words added to the search for each intent, so that "a beer" finds the item about alcohol
-# and "forget a pill" the item about missed doses.
-# Fallback retrieval: a BM25 score under this is a weak match and is declined.
-# Red flags that point to too much of a medicine in the body: only these bring the overdose
-# A question about a detail the knowledge may not hold: the stems the answer must contain for
-
+from medguide.knowledge.consumer_words import consumer_vocabulary
 
 __all__ = ["Answer", "AnswerPart", "answer_question", "default_drug", "with_parts"]
 
@@ -82,23 +72,21 @@ def answer_question(
         return declined(question, "empty", version)
     if len(text) > MAX_QUESTION_CHARS:
         return declined(question, "too_long", version)
+    if looks_spanish(text) and not looks_like_injection(text):
+        # Understood through the Spanish glossary; the safety parts are given in Spanish.
+        english = consumer_vocabulary().from_spanish(text)
+        return in_spanish(_answer(catalog, question, english, drug, semantic))
+    return _answer(catalog, question, text, drug, semantic)
+
+
+def _answer(catalog: Catalog, question: str, text: str, drug: str | None, semantic: bool) -> Answer:
+    version = catalog.version
 
     ents = extract_entities(catalog, text)
     draft = Draft()
-    if ents.red_flags:
-        add_emergency(catalog, draft, ents, drug or _focus(catalog, ents, None), text)
-    elif CHILD_INGESTION.search(text):
-        # A child who may have swallowed a medicine: poison centre first, whatever is asked.
-        add_emergency(
-            catalog, draft, ents, drug or _focus(catalog, ents, None), text, ingested=True
-        )
-    elif ents.symptoms and (STOPPED.search(text) or PUMP.search(text)):
-        # Symptoms after stopping, missing doses or with a pump can be withdrawal: triage them.
-        add_situation(catalog, draft, ents, drug or _focus(catalog, ents, None), text)
-    elif ents.symptoms and HAPPENING_TO.search(text):
-        # "my mum is very confused": a symptom someone has now, not a question about side
-        # effects in general; triage says how soon to get help.
-        add_situation(catalog, draft, ents, drug or _focus(catalog, ents, None), text, now=True)
+    # Safety first: whatever else is asked, a situation (an amount swallowed, symptoms now,
+    # a stop, a dose, a pump alarm) is assessed and an urgent one opens the answer.
+    reading = add_situation(catalog, draft, ents, drug or _focus(catalog, ents, None), text)
 
     if looks_like_injection(text):
         return declined(question, "prompt_injection", version, draft, ents)
@@ -120,6 +108,12 @@ def answer_question(
         refer = "animal"
     if refer is not None:
         return declined(question, refer, version, draft, ents, intents=(refer,), conf=conf)
+    # What the situation showed is answered even when the words name no intent.
+    implied = implied_intent(reading, draft)
+    added = None  # composed from, but not among the intents the words named
+    if implied is not None and implied not in intents:
+        added = implied if intents else None
+        intents = (*intents, implied)
 
     focus = _focus(catalog, ents, drug, intents)
     if focus is None:
@@ -154,7 +148,8 @@ def answer_question(
     index = guide_index(catalog)
     method = "intent"
     if not intents:
-        hits = index.search(strip_names(text, ents, focus), drug=focus, limit=3)
+        query = f"{strip_names(text, ents, focus)} {consumer_vocabulary().expand(text)}"
+        hits = index.search(query, drug=focus, limit=3)
         if semantic:
             from medguide.answers.semantic import rerank
 
@@ -190,10 +185,12 @@ def answer_question(
             )
             conf = min(conf, HEDGED)
 
+    for part in advice_parts(catalog, focus, draft):
+        draft.add(part)
     return Answer(
         question=question,
         status="answered",
-        intents=intents,
+        intents=tuple(i for i in intents if i != added),
         confidence=round(conf, 3),
         drug=focus,
         parts=tuple(draft.parts),

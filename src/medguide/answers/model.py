@@ -55,6 +55,7 @@ class Answer:
     method: str = "intent"  # intent | retrieval | semantic | decline
     knowledge_version: str = ""
     entities: dict[str, Any] = field(default_factory=dict)
+    language: str = "en"  # the language of the safety parts ("es": see answers/spanish.py)
 
     @property
     def emergency(self) -> bool:
@@ -83,6 +84,8 @@ class Answer:
             lines.append(f"{p.text}{src}")
         if self.decline is not None:
             lines.append(self.decline.message)
+            if self.decline.refer_to:
+                lines.append(f"Who to ask: {self.decline.refer_to}.")
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, Any]:
@@ -105,6 +108,7 @@ class Answer:
             "method": self.method,
             "entities": self.entities,
             "knowledge_version": self.knowledge_version,
+            "language": self.language,
         }
 
 

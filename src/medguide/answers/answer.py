@@ -31,7 +31,7 @@ from medguide.answers.decline import (
     looks_like_injection,
     make_decline,
 )
-from medguide.answers.entities import Entities, extract_entities
+from medguide.answers.entities import STOPWORDS, Entities, extract_entities
 from medguide.answers.intents import (
     REFER_INTENTS,
     IntentResult,
@@ -40,7 +40,7 @@ from medguide.answers.intents import (
 )
 from medguide.answers.model import Answer, AnswerPart, Draft
 from medguide.answers.reading import strip_names
-from medguide.answers.retrieval import coverage, guide_index
+from medguide.answers.retrieval import GuideIndex, Hit, coverage, guide_index
 from medguide.answers.situation import add_situation, implied_intent
 from medguide.answers.spanish import in_spanish, looks_spanish
 from medguide.answers.wording import advice_parts
@@ -82,7 +82,8 @@ def answer_question(
 def _answer(catalog: Catalog, question: str, text: str, drug: str | None, semantic: bool) -> Answer:
     version = catalog.version
 
-    ents = extract_entities(catalog, text)
+    index = guide_index(catalog)
+    ents = _unknown_names(extract_entities(catalog, text), text, index.words)
     draft = Draft()
     # Safety first: whatever else is asked, a situation (an amount swallowed, symptoms now,
     # a stop, a dose, a pump alarm) is assessed and an urgent one opens the answer.
@@ -130,22 +131,15 @@ def _answer(catalog: Catalog, question: str, text: str, drug: str | None, semant
                 names=", ".join(names),
             )
         return declined(question, "weak_match", version, draft, ents, intents, conf)
+    partner_done = False
     if ents.uncovered_drugs and any(i in INTERACTION_INTENTS for i in intents):
-        return declined(
-            question,
-            "not_covered_drug",
-            version,
-            draft,
-            ents,
-            intents,
-            conf,
-            names=", ".join(ents.uncovered_drugs),
-        )
-
+        # A covered medicine with one medguide does not cover: what is known about the covered
+        # one's effect with other sedating medicines, and that the pair was not screened.
+        _uncovered_partner(catalog, index, draft, focus, ents.uncovered_drugs)
+        partner_done = True
     if "alternatives" in intents and _same_drug_brands(catalog, ents, focus):
         # "Ozobax or Ozobax DS?": two products of one medicine, not an alternative medicine.
         intents = tuple(dict.fromkeys("brand_names" if i == "alternatives" else i for i in intents))
-    index = guide_index(catalog)
     method = "intent"
     if not intents:
         query = f"{strip_names(text, ents, focus)} {consumer_vocabulary().expand(text)}"
@@ -171,6 +165,9 @@ def _answer(catalog: Catalog, question: str, text: str, drug: str | None, semant
     else:
         covered = False
         for intent, part_text in _intent_parts(intents, results, text):
+            if partner_done and intent in INTERACTION_INTENTS:
+                covered = True
+                continue
             covered |= compose(catalog, index, draft, intent, focus, part_text, ents)
         if not covered and not draft.parts:
             name = catalog.drugs[focus].name
@@ -201,6 +198,61 @@ def _answer(catalog: Catalog, question: str, text: str, drug: str | None, semant
         knowledge_version=version,
         entities=_entities_dict(ents),
     )
+
+
+_DRUG_SLOT = re.compile(
+    r"\b(how much|how many|dose of|dosage of|doses of|dose for|injecting|inject|taking|take|on"
+    r"|of my|with my|with)\s+([a-z][a-z-]{3,})\b"
+)
+
+
+def _unknown_names(ents: Entities, text: str, known: frozenset[str]) -> Entities:
+    """Words taken for medicine names: a word the knowledge itself uses ("creatinine") is
+    not one; a word nobody knows in the place of a medicine ("how much ozempic") is."""
+    unknown = [w for w in ents.unknown_drugs if w not in known]
+    if not ents.drugs:
+        fillers = consumer_vocabulary().fillers
+        for m in _DRUG_SLOT.finditer(text.lower()):
+            w = m.group(2)
+            new = w not in known and w not in STOPWORDS and w not in fillers and w not in unknown
+            if new and not consumer_vocabulary().expand(w) and w not in ents.substances:
+                unknown.append(w)
+    return replace(ents, unknown_drugs=tuple(unknown))
+
+
+def _uncovered_partner(
+    catalog: Catalog, index: GuideIndex, draft: Draft, focus: str, names: Sequence[str]
+) -> None:
+    guide = index.guides.get(focus)
+    for sec_id in ("lifestyle", "warnings"):
+        sec = guide.section(sec_id) if guide else None
+        if sec is None:
+            continue
+        for i, it in enumerate(sec.items):
+            low = it.text.lower()
+            if "sedat" in low and ("breath" in low or "alcohol" in low):
+                draft.add(
+                    guide_part(Hit(focus, sec.id, sec.title, i, it.text, it.sources, False, 0.0))
+                )
+                break
+    listed = ", ".join(names)
+    name = catalog.drugs[focus].name
+    draft.add(
+        AnswerPart(
+            "finding",
+            f"medguide has no knowledge file for {listed}, so {name} with {listed} was not "
+            f"screened. Ask a pharmacist before taking them together; they can check "
+            "everything you take.",
+            (),
+            focus,
+            "interactions",
+            "Not checked",
+            True,
+            "not_covered_refer",
+        )
+    )
+    draft.add_advice(("contact_prescriber",))
+    draft.not_checked.append(f"interaction of {name} with {listed}: no knowledge file")
 
 
 def _same_drug_brands(catalog: Catalog, ents: Entities, focus: str) -> bool:

@@ -190,8 +190,9 @@ _PREGNANT = re.compile(r"\bpregnan", re.I)
 _WEEKS_PREGNANT = re.compile(r"\b(\d{1,2}) ?(?:weeks?|wks?) pregnant\b", re.I)
 _BREASTFEEDING = re.compile(r"\b(breast ?feed\w*|nursing|breast milk|pumping milk)\b", re.I)
 _REGIMEN = re.compile(
-    r"\b(\d+(?:\.\d+)?) ?(mg|mcg|ml)\b[^.?!]{0,25}?\b(once a day|once daily|twice a day|twice daily"
-    r"|(?:two|three|four|five|2|3|4|5|six|6) times a day|(?:two|three|four|five|2|3|4|5) x a day"
+    r"\b(\d+(?:\.\d+)?) ?(mg|mcg|ml)?\b[^.?!\d]{0,25}?\b(once a day|once daily|twice a day"
+    r"|twice daily|(?:two|three|four|five|2|3|4|5|six|6) times a day"
+    r"|(?:two|three|four|five|2|3|4|5) x a day"
     r"|tid|tds|qid|bid|bd|qds|daily|a day|per day|every \d+ hours?|q\d+h|at night|at bedtime)\b",
     re.I,
 )
@@ -255,6 +256,8 @@ class Reading:
     stopped: bool = False
     symptoms: bool = False
     regimen: str | None = None
+    # two liquids of different strength in one question (a switch): (old, new, ratio, sources)
+    switch: tuple[str, str, float, tuple[str, ...]] | None = None
 
     @property
     def empty(self) -> bool:
@@ -266,6 +269,52 @@ class Reading:
             or any(m.get("text") for m in r.get("medications", ()))
             or self.self_harm
         )
+
+
+_CONC_TEXT = re.compile(r"\b(\d+(?:\.\d+)?) ?(mg|mcg) ?/ ?(\d+(?:\.\d+)?)? ?ml\b", re.I)
+_SWITCH = re.compile(
+    r"\b(switch\w*|changed?|new (?:bottle|pharmacy|brand)|different (?:pharmacy|brand|bottle)"
+    r"|old (?:bottle|one)|instead|same thing|same ml|like i did|used to)\b",
+    re.I,
+)
+
+
+def _liquid_switch(
+    catalog: Catalog, focus: str, low: str
+) -> tuple[str, str, float, tuple[str, ...]] | None:
+    """Two liquid strengths named in a question about a switch: the knowledge's products by
+    name, or strengths written out ("5 mg/5 ml" and "5 mg/ml")."""
+    from medguide.units import parse_concentration
+
+    if not _SWITCH.search(low):
+        return None
+    found: list[tuple[int, str, float, tuple[str, ...]]] = []
+    taken = low
+    for prod in sorted(catalog.drugs[focus].products, key=lambda p: -len(p.id)):
+        if prod.concentration is None:
+            continue
+        name = prod.id.replace("_", " ")
+        m = re.search(rf"\b{re.escape(name)}\b", taken)
+        if m:
+            per_ml, _unit = parse_concentration(str(prod.concentration))
+            found.append((m.start(), prod.name.split(" oral")[0], per_ml, tuple(prod.sources)))
+            taken = taken[: m.start()] + " " * len(name) + taken[m.end() :]
+    for m in _CONC_TEXT.finditer(low):
+        per_ml = float(m.group(1)) / float(m.group(3) or 1)
+        found.append((m.start(), m.group(0), per_ml, ()))
+    if len(found) < 2:
+        return None
+    # the old one is named after "from", "old" or "used to"; otherwise the one named last
+    old_at = re.search(r"\b(from|old|used to|like i did with|previous)\b", low)
+    found.sort()
+    if old_at and any(f[0] > old_at.start() for f in found):
+        old = next(f for f in found if f[0] > old_at.start())
+        new = next(f for f in found if f is not old)
+    else:
+        new, old = found[0], found[-1]
+    if old[2] == new[2]:
+        return None
+    return old[1], new[1], new[2] / old[2], tuple(dict.fromkeys((*old[3], *new[3])))
 
 
 def _age(text: str, child: bool) -> float | None:
@@ -374,6 +423,7 @@ def read_situation(catalog: Catalog, text: str, ents: Entities, focus: str) -> R
                 ingestion["route"] = route
             out.ingestion = True
     out.self_harm = bool(_SELF_HARM.search(low))
+    out.switch = _liquid_switch(catalog, focus, low)
 
     events: list[dict[str, Any]] = []
     days: float | None = None
@@ -470,8 +520,10 @@ def assess_situation(catalog: Catalog, reading: Reading) -> Outcome | None:
         }
         for f in findings
     )
-    if dose_high and LEVELS.index(level or "self_care") < LEVELS.index("urgent"):
-        level = "urgent"  # a dose above the maximum is checked with the prescriber today
+    serious = any(f.severity in {"high", "critical"} for f in findings)
+    if (dose_high or serious) and LEVELS.index(level or "self_care") < LEVELS.index("urgent"):
+        # the assessment's own severity: a finding it rates high is for the prescriber today
+        level = "urgent"
     advice = tuple(
         dict.fromkeys(
             [
@@ -567,6 +619,20 @@ def opener(
             False,
             "call_poison_center",
         )
+    if reading.switch is not None and LEVELS.index(level or "self_care") <= LEVELS.index("urgent"):
+        old, new, ratio, srcs = reading.switch
+        times = f"{ratio:g} times as strong" if ratio > 1 else f"{1 / ratio:g} times weaker"
+        return AnswerPart(
+            "emergency",
+            f"Check with the pharmacist or prescriber today, before the next dose: {new} is "
+            f"{times} per mL as {old}, so the same number of mL is not the same dose.",
+            srcs or _section_sources(catalog, focus, "products"),
+            focus,
+            "products",
+            "Get advice today",
+            False,
+            "contact_prescriber",
+        )
     if level == "urgent":
         who = (
             "the pump clinic or the prescriber"
@@ -586,6 +652,8 @@ def opener(
             why = f"with weak kidneys {name} builds up and needs a much lower dose or none"
         elif out.state == "suspected_toxicity":
             why = f"these signs can mean {name} is building up in the body"
+        elif codes & {"geriatric_dose_caution", "titration_too_fast"}:
+            why = "the dose you describe is high for this person or raised faster than usual"
         elif "withdrawal_risk" in codes or reading.stopped or reading.pump:
             why = f"going without {name} can bring on withdrawal within a day or two"
         elif "neonatal_withdrawal_risk" in codes:
@@ -614,7 +682,7 @@ def add_situation(
     if focus is None or focus not in catalog.drugs:
         return None
     reading = read_situation(catalog, text, ents, focus)
-    if reading.empty:
+    if reading.empty and reading.switch is None:
         return reading
     out = assess_situation(catalog, reading)
     if out is None:
@@ -681,8 +749,10 @@ def implied_intent(reading: Reading | None, draft: Draft) -> str | None:
     if reading is None:
         return None
     opened = any(p.kind == "emergency" for p in draft.parts)
-    if reading.ingestion:
+    if reading.ingestion or reading.self_harm:
         return "overdose"
+    if reading.switch is not None:
+        return "brand_names"
     if not opened and not any(p.kind == "finding" for p in draft.parts):
         return None
     if reading.pump:

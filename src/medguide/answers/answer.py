@@ -27,6 +27,7 @@ from medguide.answers.compose import (
 )
 from medguide.answers.decline import (
     MAX_QUESTION_CHARS,
+    covered_list,
     looks_foreign,
     looks_like_injection,
     make_decline,
@@ -108,6 +109,8 @@ def _answer(catalog: Catalog, question: str, text: str, drug: str | None, semant
     if refer is None and whole.scores.get("animal"):
         refer = "animal"
     if refer is not None:
+        if refer == "misuse" and "alcohol" in ents.substances:
+            draft.add_advice(("avoid_alcohol",))
         return declined(question, refer, version, draft, ents, intents=(refer,), conf=conf)
     # What the situation showed is answered even when the words name no intent.
     implied = implied_intent(reading, draft)
@@ -129,6 +132,7 @@ def _answer(catalog: Catalog, question: str, text: str, drug: str | None, semant
                 intents,
                 conf,
                 names=", ".join(names),
+                covered=covered_list(catalog),
             )
         return declined(question, "weak_match", version, draft, ents, intents, conf)
     partner_done = False

@@ -72,6 +72,7 @@ FAQ_FIRST = frozenset(
 FAQ_MIN_SCORE = 5.0
 # How many items of the answering section to show; a list (the products) is shown whole.
 SECTION_LIMIT: dict[str, int] = {
+    "side_effects": 5,
     "brand_names": 8,
     "uses": 4,
     "interaction_alcohol": 2,
@@ -220,6 +221,31 @@ def _lifestyle_advice(catalog: Catalog, drug: str, hits: Iterable[Hit]) -> list[
     return [entry.advice for entry in d.lifestyle if entry.advice and entry.text in texts]
 
 
+# The advice that goes with an intent's answer, given when the drug's knowledge carries it
+# (its lifestyle entries, its withdrawal and taper rules): the warning beside the fact.
+COMPANION_ADVICE: dict[str, tuple[str, ...]] = {
+    "side_effects": ("avoid_driving_until_known",),
+    "driving": ("avoid_driving_until_known",),
+    "interaction_alcohol": ("avoid_alcohol",),
+    "interaction_drug": ("avoid_driving_until_known",),
+    "dose": ("contact_prescriber",),
+    "pregnancy": ("contact_prescriber",),
+    "breastfeeding": ("contact_prescriber",),
+    "kidneys_liver": ("contact_prescriber",),
+    "older_adults": ("contact_prescriber",),
+    "pump": ("contact_prescriber",),
+    "conditions": ("contact_prescriber",),
+    "warnings": ("contact_prescriber",),
+}
+ALWAYS_ADVICE = frozenset({"contact_prescriber"})  # needs no entry in the knowledge
+
+
+def companion_advice(catalog: Catalog, intent: str, focus: str) -> list[str]:
+    d = catalog.drugs[focus]
+    known = {e.advice for e in d.lifestyle if e.advice}
+    return [a for a in COMPANION_ADVICE.get(intent, ()) if a in known or a in ALWAYS_ADVICE]
+
+
 def compose(
     catalog: Catalog,
     index: GuideIndex,
@@ -313,6 +339,8 @@ def compose(
                 )
             )
     draft.add_advice(_lifestyle_advice(catalog, focus, hits))
+    if len(draft.parts) > before:
+        draft.add_advice(companion_advice(catalog, intent, focus))
     return len(draft.parts) > before
 
 

@@ -34,6 +34,7 @@ from medguide.answers.decline import (
 )
 from medguide.answers.entities import STOPWORDS, Entities, extract_entities
 from medguide.answers.intents import (
+    INTENT_SECTIONS,
     REFER_INTENTS,
     IntentResult,
     classify,
@@ -97,7 +98,10 @@ def _answer(catalog: Catalog, question: str, text: str, drug: str | None, semant
 
     parts = split_question(text)
     default = drug or default_drug(catalog)
-    results = [classify(p, extract_entities(catalog, p), default) for p in parts]
+    results = [
+        classify(p, _unknown_names(extract_entities(catalog, p), p, index.words), default)
+        for p in parts
+    ]
     whole = classify(text, ents, default)
     intents = _intents(results, whole)
     conf = min((r.confidence for r in results if r.intent), default=whole.confidence)
@@ -112,6 +116,10 @@ def _answer(catalog: Catalog, question: str, text: str, drug: str | None, semant
         if refer == "misuse" and "alcohol" in ents.substances:
             draft.add_advice(("avoid_alcohol",))
         return declined(question, refer, version, draft, ents, intents=(refer,), conf=conf)
+    if not intents:
+        # Everyday words that ask a known kind of question ("stay in ur system" is about how
+        # long it lasts); from the consumer vocabulary.
+        intents = tuple(i for i in consumer_vocabulary().intents_of(text) if i in INTENT_SECTIONS)
     # What the situation showed is answered even when the words name no intent.
     implied = implied_intent(reading, draft)
     added = None  # composed from, but not among the intents the words named
@@ -211,17 +219,24 @@ _DRUG_SLOT = re.compile(
 
 
 def _unknown_names(ents: Entities, text: str, known: frozenset[str]) -> Entities:
-    """Words taken for medicine names: a word the knowledge itself uses ("creatinine") is
-    not one; a word nobody knows in the place of a medicine ("how much ozempic") is."""
-    unknown = [w for w in ents.unknown_drugs if w not in known]
-    if not ents.drugs:
+    """Words taken for medicine names: a laboratory value ("creatinine clearance 25") or a
+    guessed word the knowledge itself uses is not one; a word nobody knows in the place of a
+    medicine ("how much ozempic") is."""
+    low = text.lower()
+
+    def lab(word: str) -> bool:
+        return bool(re.search(rf"\b{re.escape(word.lower())}\s+(clearance|levels?|tests?|\d)", low))
+
+    unknown = [w for w in ents.unknown_drugs if not lab(w)]
+    drugs = tuple(d for d in ents.drugs if d.drug_id is not None or not lab(d.query))
+    if not drugs:
         fillers = consumer_vocabulary().fillers
-        for m in _DRUG_SLOT.finditer(text.lower()):
+        for m in _DRUG_SLOT.finditer(low):
             w = m.group(2)
             new = w not in known and w not in STOPWORDS and w not in fillers and w not in unknown
             if new and not consumer_vocabulary().expand(w) and w not in ents.substances:
                 unknown.append(w)
-    return replace(ents, unknown_drugs=tuple(unknown))
+    return replace(ents, drugs=drugs, unknown_drugs=tuple(unknown))
 
 
 def _uncovered_partner(
@@ -283,6 +298,13 @@ def _intents(results: Sequence[IntentResult], whole: IntentResult) -> tuple[str,
     found = [r.intent for r in results if r.intent]
     if whole.intent == "emergency":
         found.insert(0, "emergency")
+    if (
+        len(results) > 1
+        and whole.scores.get("interaction_drug", 0) >= 4
+        and "interaction_drug" not in found
+    ):
+        # two medicines named in different parts ("morphine pump plus baclofen pump")
+        found.append("interaction_drug")
     if not found and whole.intent:
         found.append(whole.intent)
     return tuple(dict.fromkeys(found))
@@ -305,7 +327,7 @@ def _focus(
         return drug
     covered = [d for d in ents.covered_drugs if catalog.drugs[d].kind == "drug"]
     if covered:
-        if any(i in INTERACTION_INTENTS or i == "alternatives" for i in intents):
+        if any(i in INTERACTION_INTENTS or i in {"alternatives", "pump"} for i in intents):
             # The fuller guide explains an interaction or a comparison best.
             full = [d for d in covered if catalog.drugs[d].depth == "full"]
             return (full or covered)[0]

@@ -161,6 +161,9 @@ PATTERNS: Mapping[str, tuple[tuple[str, int], ...]] = {
         (r"\bmeasure\b", 1),
     ),
     "dose": (
+        # "20 three times a day, is that too much?": a dose to check, not an overdose
+        (r"\b(is|isn'?t) (that|it|this)( dose)? (too much|too high|a lot|high)\b", 4),
+        (r"\bhow high\b|\bhighest dose\b|\bmost i can take\b", 3),
         (r"\bhow much\b", 2),
         (r"\bdos(e|es|age|ing)\b", 2),
         (r"\bmax(imum|\.)?\b", 3),
@@ -417,7 +420,7 @@ PATTERNS: Mapping[str, tuple[tuple[str, int], ...]] = {
         ),
     ),
     "diagnosis": (
-        (r"\bdo i have\b|\bdiagnos|\bwhat('?s| is) wrong with me\b", 5),
+        (r"\bdo i have\b(?! to\b)|\bdiagnos|\bwhat('?s| is) wrong with me\b", 5),
         (r"\bwhat (condition|disease|illness) (do|might|could) i\b", 5),
         (
             r"\b(could|might) (this|it|i) (be|have) (ms|multiple sclerosis|cancer|a stroke|als"
@@ -517,6 +520,16 @@ def score_intents(text: str, ents: Entities, focus: str | None = None) -> dict[s
             add("older_adults", 3)
     if ents.symptoms and not scores.get("side_effects") and scores.get("emergency", 0) == 0:
         add("side_effects", 1)
+    # "can you get high on it?" asks about abuse potential; "how many to get high" asks for
+    # help to misuse it: only the second is refused.
+    if scores.get("misuse") and not re.search(
+        r"\b(how (much|many)|what dose|best way|how (to|do i|can i)|need to take|way to)\b", low
+    ):
+        scores.pop("misuse")
+        add("dependence", 4)
+    # "is that too much" about a dose someone takes: a dose check, unless something was taken.
+    if scores.get("dose", 0) >= 4 and not re.search(r"\b(took|taken|swallowed|ate)\b", low):
+        scores.pop("overdose", None)
     # A missed dose asked about "doubling up" is a missed-dose question, not an overdose.
     if scores.get("missed_dose", 0) >= 3 and scores.get("overdose", 0) < 3:
         scores.pop("overdose", None)

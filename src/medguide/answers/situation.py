@@ -244,6 +244,17 @@ def _num(word: str | None) -> float | None:
         return None
 
 
+# Facts about the person that the assessment checks a medicine against, even with no dose.
+_PATIENT_FACTS = (
+    "dialysis",
+    "crcl_ml_min",
+    "egfr",
+    "conditions",
+    "pregnant",
+    "breastfeeding",
+)
+
+
 @dataclass
 class Reading:
     """What the question says about a situation, in the assessment's terms."""
@@ -268,6 +279,7 @@ class Reading:
             or r.get("events")
             or any(m.get("text") for m in r.get("medications", ()))
             or self.self_harm
+            or any(k in r.get("patient", {}) for k in _PATIENT_FACTS)
         )
 
 
@@ -658,6 +670,8 @@ def opener(
             why = f"going without {name} can bring on withdrawal within a day or two"
         elif "neonatal_withdrawal_risk" in codes:
             why = "the baby may need watching for withdrawal after birth"
+        elif out.state == "expected_side_effect":
+            why = f"this can be a side effect of {name}, and it needs checking the same day"
         else:
             why = "what you describe needs checking the same day"
         srcs = out.sources or _section_sources(catalog, focus, "side_effects")

@@ -35,8 +35,8 @@ ADVICE_EN: Mapping[str, str] = {
     "very hard to wake, slow or odd breathing, a seizure, high fever with stiffness.",
     "call_poison_center": "If too much may have been taken, call a poison centre (US "
     "1-800-222-1222; UK NHS 111) even when there are no signs yet.",
-    "contact_prescriber": "Talk to your prescriber or pharmacist (or the pump clinic) about "
-    "this; they know your whole situation.",
+    "contact_prescriber": "Talk to your doctor or pharmacist (or the pump team) about this; "
+    "they know your whole situation.",
     "do_not_stop_abruptly": "Do not stop it suddenly: stopping all at once can cause "
     "withdrawal (seeing things, fits, high fever, worse stiffness).",
     "gradual_taper": "Coming off is done slowly, lowering the dose step by step over one to "

@@ -23,6 +23,7 @@ class _Strict(BaseModel):
 class Synonym(_Strict):
     words: tuple[str, ...] = Field(min_length=1)
     adds: str = Field(min_length=1)
+    intent: str | None = None
     note: str | None = None
 
 
@@ -42,12 +43,18 @@ def fold(text: str) -> str:
 class ConsumerWords:
     fillers: frozenset[str]
     synonyms: tuple[tuple[re.Pattern[str], str], ...]
+    intents: tuple[tuple[re.Pattern[str], str], ...]
     spanish: tuple[tuple[re.Pattern[str], str], ...]  # longest phrase first
 
     def expand(self, text: str) -> str:
         """The words of the knowledge that the everyday words of `text` stand for."""
         low = text.lower()
         return " ".join(dict.fromkeys(adds for rx, adds in self.synonyms if rx.search(low)))
+
+    def intents_of(self, text: str) -> tuple[str, ...]:
+        """The kinds of question the everyday words of `text` ask, in the file's order."""
+        low = text.lower()
+        return tuple(dict.fromkeys(i for rx, i in self.intents if rx.search(low)))
 
     def from_spanish(self, text: str) -> str:
         """A word-for-word English reading of a Spanish question (unknown words kept)."""
@@ -72,6 +79,11 @@ def consumer_vocabulary() -> ConsumerWords:
         synonyms=tuple(
             (re.compile("|".join(_word_rx(w.lower()).pattern for w in s.words)), s.adds)
             for s in data.synonyms
+        ),
+        intents=tuple(
+            (re.compile("|".join(_word_rx(w.lower()).pattern for w in s.words)), s.intent)
+            for s in data.synonyms
+            if s.intent
         ),
         spanish=tuple((_word_rx(k), v) for k, v in dict(spanish).items()),
     )

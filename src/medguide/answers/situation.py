@@ -14,7 +14,7 @@ symptom words themselves are read by the clinical triage from the shared vocabul
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from medguide.answers.entities import Entities
@@ -704,6 +704,8 @@ def add_situation(
         return reading
     part = opener(catalog, focus, reading, out, ents.red_flags)
     level = out.level
+    if part is not None and not part.sources:
+        part = replace(part, judgment=True)  # general safety advice, the team's judgment
     if part is not None:
         draft.parts.insert(0, part)
         draft.add_advice((part.code or "call_emergency_services",))
@@ -751,7 +753,7 @@ def add_emergency(
             focus,
             "overdose",
             "If it happens",
-            False,
+            not srcs,  # general safety advice; marked as the team's judgment when unsourced
             "call_poison_center",
         ),
     )

@@ -44,7 +44,7 @@ class ConsumerWords:
     fillers: frozenset[str]
     synonyms: tuple[tuple[re.Pattern[str], str], ...]
     intents: tuple[tuple[re.Pattern[str], str], ...]
-    spanish: tuple[tuple[re.Pattern[str], str], ...]  # longest phrase first
+    spanish: tuple[tuple[str, str], ...]  # (folded phrase, English), longest phrase first
 
     def expand(self, text: str) -> str:
         """The words of the knowledge that the everyday words of `text` stand for."""
@@ -58,10 +58,16 @@ class ConsumerWords:
 
     def from_spanish(self, text: str) -> str:
         """A word-for-word English reading of a Spanish question (unknown words kept)."""
-        out = fold(text)
-        for rx, en in self.spanish:
-            out = rx.sub(f" {en} ", out)
+        glossary = dict(self.spanish)
+        rx = _spanish_rx(self.spanish)
+        out = rx.sub(lambda m: f" {glossary[m.group(0)]} ", fold(text))
         return re.sub(r"\s+", " ", out).strip()
+
+
+@cache
+def _spanish_rx(spanish: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    """One pattern for the whole glossary, longest phrase first; compiled on first use."""
+    return re.compile(r"(?<![\w'])(?:" + "|".join(re.escape(k) for k, _ in spanish) + r")(?![\w'])")
 
 
 def _word_rx(phrase: str) -> re.Pattern[str]:
@@ -72,7 +78,9 @@ def _word_rx(phrase: str) -> re.Pattern[str]:
 def consumer_vocabulary() -> ConsumerWords:
     import yaml
 
-    data = ConsumerWordsFile.model_validate(yaml.safe_load(PATH.read_text(encoding="utf-8")))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    raw = yaml.load(PATH.read_text(encoding="utf-8"), Loader=loader)
+    data = ConsumerWordsFile.model_validate(raw)
     spanish = sorted(((fold(k), v) for k, v in data.spanish.items()), key=lambda kv: -len(kv[0]))
     return ConsumerWords(
         fillers=frozenset(w.lower() for w in data.fillers),
@@ -85,5 +93,5 @@ def consumer_vocabulary() -> ConsumerWords:
             for s in data.synonyms
             if s.intent
         ),
-        spanish=tuple((_word_rx(k), v) for k, v in dict(spanish).items()),
+        spanish=tuple(dict(spanish).items()),
     )

@@ -1,0 +1,100 @@
+"""Score `medguide ask` on the blind question set (tests/eval/blind/questions.yaml) and on
+the in-repo set, and measure what each retrieval layer adds on the blind set.
+
+Variants: the full answerer; without the consumer vocabulary's synonyms and question kinds
+(BM25 over the knowledge's own words only; fillers and the Spanish glossary kept); and with
+the optional semantic re-ranking when the `semantic` extra is installed. Also latency per
+question (p50, p99) and the first question of a fresh process.
+
+Run: .venv/bin/python bench/bench_blind.py [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from timing import percentile
+
+import medguide.answers.answer as answer_module
+from medguide.answers import answer_question
+from medguide.answers.evaluate import evaluate, evaluate_blind, load_blind, load_cases
+from medguide.answers.semantic import available
+from medguide.knowledge.catalog import load_catalog
+from medguide.knowledge.consumer_words import ConsumerWords, consumer_vocabulary
+
+ROOT = Path(__file__).resolve().parent.parent
+BLIND = ROOT / "tests" / "eval" / "blind" / "questions.yaml"
+IN_REPO = ROOT / "tests" / "eval" / "questions.yaml"
+
+
+def _blind(cat: Any, **kw: Any) -> dict[str, Any]:
+    s = evaluate_blind(cat, load_blind(BLIND), **kw).summary()
+    return {k: s[k] for k in ("passed", "pass_rate", "unsafe", "answerable_declined")}
+
+
+def _without_synonyms() -> ConsumerWords:
+    full = consumer_vocabulary()
+    return ConsumerWords(full.fillers, (), (), full.spanish)
+
+
+def _first_question_ms() -> float:
+    code = (
+        "import time; t=time.perf_counter();"
+        "from medguide.knowledge.catalog import load_catalog;"
+        "from medguide.answers import answer_question;"
+        "answer_question(load_catalog(), 'my 2 year old got into my baclofen');"
+        "print((time.perf_counter()-t)*1000)"
+    )
+    runs = []
+    for _ in range(5):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        runs.append(float(out.stdout.strip()))
+    return statistics.median(runs)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+    cat = load_catalog()
+    out: dict[str, Any] = {"blind": _blind(cat)}
+    full = consumer_vocabulary
+    answer_module.consumer_vocabulary = _without_synonyms  # type: ignore[assignment]
+    out["blind_without_synonyms"] = _blind(cat)
+    answer_module.consumer_vocabulary = full
+    out["blind_semantic"] = _blind(cat, semantic=True) if available() else "extra not installed"
+    out["in_repo"] = evaluate(cat, load_cases(IN_REPO)).summary()
+
+    qs = [c.q for c in load_blind(BLIND)] + [c.q for c in load_cases(IN_REPO)]
+    times: list[float] = []
+    for _ in range(args.repeat):
+        for q in qs:
+            t = time.perf_counter()
+            answer_question(cat, q)
+            times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    out["latency_ms"] = {
+        "p50": round(statistics.median(times), 2),
+        "p99": round(percentile(times, 99), 2),
+        "max": round(times[-1], 2),
+        "calls": len(times),
+    }
+    out["first_question_of_a_process_ms"] = round(_first_question_ms(), 1)
+    out["knowledge_version"] = cat.version
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return
+    for k, v in out.items():
+        print(f"{k:34} {v}")
+
+
+if __name__ == "__main__":
+    main()

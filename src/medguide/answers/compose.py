@@ -215,6 +215,21 @@ def _about_named(
     return [h for h in hits if any(n in h.text.lower() for n in names)]
 
 
+def _named_products(catalog: Catalog, focus: str, text: str, hits: list[Hit]) -> list[Hit]:
+    """A question that names products ("Ozobax DS or Ozobax?") gets those products only."""
+    low = text.lower()
+    taken = low
+    names = []
+    for p in sorted(catalog.drugs[focus].products, key=lambda p: -len(p.id)):
+        name = p.id.replace("_", " ")
+        if re.search(rf"\b{re.escape(name)}\b", taken):
+            names.append(p.name)
+            taken = re.sub(rf"\b{re.escape(name)}\b", " ", taken)
+    if not names:
+        return hits
+    return [h for h in hits if any(h.text.startswith(n) for n in names)] or hits
+
+
 def _lifestyle_advice(catalog: Catalog, drug: str, hits: Iterable[Hit]) -> list[str]:
     texts = {h.text for h in hits if h.section == "lifestyle"}
     d = catalog.drugs[drug]
@@ -246,6 +261,21 @@ def companion_advice(catalog: Catalog, intent: str, focus: str) -> list[str]:
     return [a for a in COMPANION_ADVICE.get(intent, ()) if a in known or a in ALWAYS_ADVICE]
 
 
+DOSE_FINDINGS = frozenset(
+    {
+        "max_daily_dose_exceeded",
+        "max_single_dose_exceeded",
+        "max_doses_per_day_exceeded",
+        "pediatric_max_exceeded",
+        "concentration_confusion",
+        "renal_avoid",
+        "renal_dose_adjustment",
+        "geriatric_dose_caution",
+        "titration_too_fast",
+    }
+)
+
+
 def compose(
     catalog: Catalog,
     index: GuideIndex,
@@ -256,6 +286,7 @@ def compose(
     ents: Entities,
 ) -> bool:
     """Add the parts that answer one intent; False when the knowledge has nothing for it."""
+    raw = text
     text = strip_names(text, ents, focus)
     query = f"{text} {INTENT_QUERY.get(intent, '')}"
     before = len(draft.parts)
@@ -268,8 +299,10 @@ def compose(
         if intent == "emergency" and not set(ents.red_flags) & OVERDOSE_FLAGS:
             # Not about too much of the medicine: the overdose section does not answer it.
             return len(draft.parts) > before
-    elif intent == "dose":
-        add_dose_check(catalog, draft, focus, text, ents)
+    elif intent == "dose" and not any(p.code in DOSE_FINDINGS for p in draft.parts):
+        # a regimen the situation already checked is not checked again as a day's total
+        if not any(p.title == "Assessment" and p.code for p in draft.parts):
+            add_dose_check(catalog, draft, focus, text, ents)
     elif intent == "pregnancy" and catalog.drugs[focus].withdrawal:
         # Pregnancy is no reason to stop on one's own: a sudden stop risks withdrawal.
         draft.add_advice(("contact_prescriber", "do_not_stop_abruptly"))
@@ -278,7 +311,10 @@ def compose(
         if d.taper is not None or d.withdrawal:
             draft.add_advice(("do_not_stop_abruptly", "gradual_taper", "contact_prescriber"))
     if intent == "pump":
-        pump_hits = index.search(query, drug=focus, sections=INTENT_SECTIONS["pump"], limit=4)
+        secs = INTENT_SECTIONS["pump"]
+        if not re.search(r"\b(too much|overdose|od|drowsy|sleepy|breath\w*|refill\w* this)", text):
+            secs = tuple(s for s in secs if s != "overdose")
+        pump_hits = index.search(query, drug=focus, sections=secs, limit=4)
         for h in pump_hits:
             draft.add(guide_part(h))
         return bool(pump_hits)
@@ -317,6 +353,8 @@ def compose(
         if intent in {"overdose", "emergency"} and not PUMP.search(text):
             # An ingestion by mouth: the pump's overdose figures do not apply.
             hits = [h for h in hits if not h.text.startswith("Intrathecal")] or hits
+        if primary == "products":
+            hits = _named_products(catalog, focus, raw, hits)
         for h in hits:
             draft.add(guide_part(h))
         for extra in sections[sections.index(primary) + 1 :]:

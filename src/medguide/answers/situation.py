@@ -121,8 +121,9 @@ _COUNT = re.compile(
     r"|moms?|dads?) )?(?:\w+ )?(tablets?|tabs?|pills?|capsules?|baclofens?|of (?:them|those))\b",
     re.I,
 )
+_NUM_COUNT = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty)"
 _COUNT_BARE = re.compile(
-    rf"\b(?:took|swallowed|ate|had|taken) (?:like |about |around |maybe |nearly )?{_NUM}"
+    rf"\b(?:took|swallowed|ate|had|taken) (?:like |about |around |maybe |nearly )?{_NUM_COUNT}"
     r"(?: (?:or|to) (\d+))?\b(?! ?(?:mg|ml|mcg|hours?|days?|weeks?|years?|am|pm))",
     re.I,
 )
@@ -131,7 +132,8 @@ _ML = re.compile(r"\b(\d+(?:\.\d+)?) ?(?:ml|mls|milliliters?|millilitres?|cc)\b"
 _TIMES = re.compile(r"\b(twice|two times|2 times|three times|3 times)\b", re.I)
 _UNKNOWN_AMOUNT = re.compile(
     r"\b(whole (?:bottle|pack|box|week|month|strip)|all (?:of )?(?:his|her|my|the|their) "
-    r"(?:pills|tablets|baclofen|medicine)|handful|a lot of|bunch of|sip|some of|a few|unas|some)\b",
+    r"(?:pills|tablets|baclofen|medicine)|handful|a lot of|bunch|lots|sip|some of|a few|unas"
+    r"|some)\b",
     re.I,
 )
 _INTENTIONAL = re.compile(
@@ -395,7 +397,10 @@ def read_situation(catalog: Catalog, text: str, ents: Entities, focus: str) -> R
     ingestion: dict[str, Any] | None = None
     if ingest_verb and not re.search(r"\b(can|could|should|may|do) i (take|have|give)\b", low):
         count: float | None = None
-        if cm := _COUNT.search(low):
+        unknown = _UNKNOWN_AMOUNT.search(low)
+        if unknown and not re.search(r"\b\d+\b", low):
+            pass  # "a bunch", "the whole bottle": the amount is not known, so it counts as large
+        elif cm := _COUNT.search(low):
             count = max(v for v in (_num(cm.group(1)), _num(cm.group(2))) if v is not None)
         elif bm := _COUNT_BARE.search(low):
             count = max(v for v in (_num(bm.group(1)), _num(bm.group(2))) if v is not None)
@@ -406,7 +411,6 @@ def read_situation(catalog: Catalog, text: str, ents: Entities, focus: str) -> R
         ml = _ML.search(low)
         times = _TIMES.search(low)
         again = re.search(r"\b(again|twice|extra|double|by mistake|two doses)\b", low)
-        unknown = _UNKNOWN_AMOUNT.search(low)
         intentional = bool(_INTENTIONAL.search(low))
         if count is not None or ml or again or unknown or child or intentional:
             ingestion = {"drug": drug_name}
@@ -447,7 +451,14 @@ def read_situation(catalog: Catalog, text: str, ents: Entities, focus: str) -> R
         else:
             n = _num(dm.group(1)) or 1.0
             days = n * (7.0 if dm.group(2).lower().startswith("week") else 1.0)
-    if _STOPPED.search(low) and not ingestion:
+    wants = re.search(
+        r"\b(can|could|should|may|want to|wanna|thinking (?:of|about)|planning to|how (?:do|can|"
+        r"should) i|how to|is it ok to|ok to) (?:i )?(?:just )?(?:stop|quit|come off|get off)",
+        low,
+    )
+    if wants and not ingestion:
+        events.append({"kind": "wants_to_stop", "drug": focus})
+    elif _STOPPED.search(low) and not ingestion:
         out.stopped = True
         many = _MISSED.search(low) and not re.search(r"\bran out|run out|stopped|quit\b", low)
         events.append(
@@ -633,7 +644,9 @@ def opener(
         )
     if reading.switch is not None and LEVELS.index(level or "self_care") <= LEVELS.index("urgent"):
         old, new, ratio, srcs = reading.switch
-        times = f"{ratio:g} times as strong" if ratio > 1 else f"{1 / ratio:g} times weaker"
+        times = "twice as strong" if ratio == 2 else f"{ratio:g} times as strong"
+        if ratio < 1:
+            times = "half as strong" if ratio == 0.5 else f"{ratio:g} times as strong (weaker)"
         return AnswerPart(
             "emergency",
             f"Check with the pharmacist or prescriber today, before the next dose: {new} is "
@@ -675,9 +688,10 @@ def opener(
         else:
             why = "what you describe needs checking the same day"
         srcs = out.sources or _section_sources(catalog, focus, "side_effects")
+        happening = reading.symptoms or reading.stopped or reading.pump or reading.ingestion
         return AnswerPart(
             "emergency",
-            f"Contact {who} today: {why}. {DANGER_SIGNS}",
+            f"Contact {who} today: {why}." + (f" {DANGER_SIGNS}" if happening else ""),
             srcs,
             focus,
             "side_effects",

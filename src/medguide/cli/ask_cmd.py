@@ -84,9 +84,12 @@ def _render(answer: object, cat: object) -> None:
         if d.refer_to:
             msg.append(f"\nWho to ask: {d.refer_to}", style="bold")
         console.print(Panel(msg, title=f"Not answered ({d.reason})", border_style="yellow"))
-    if answer.advice:
-        console.print(Text("What to do:", style="bold"))
-        for code in answer.advice:
+    # The advice is in the answer as "What to do" parts; codes without one are listed here.
+    said = {p.code for p in answer.parts}
+    rest = [c for c in answer.advice if c not in said and c != "not_covered_refer"]
+    if rest:
+        console.print(Text("Also:", style="bold"))
+        for code in rest:
             console.print(Text(f"  - {ADVICE_TEXT.get(code, code)}", style="bold"))
     for nc in answer.not_checked:
         console.print(Text(f"Not checked: {nc}", style="yellow"))

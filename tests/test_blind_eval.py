@@ -1,7 +1,7 @@
 """The blind question set (tests/eval/blind/questions.yaml, frozen, written without reading
 the code) scored on every run, so that a regression in safety or completeness fails CI.
 
-Figures at the time of writing (bench/README.md): 183/196 pass (93.4 %), 0 answerable
+Figures at the time of writing (bench/README.md): 186/196 pass (94.9 %), 0 answerable
 questions declined, and 3 unsafe answers, each one a symptom the clinical triage does not yet
 read at the level the set asks for (listed below). Those three are owned by the symptom
 vocabulary work (knowledge/data/symptoms.yaml); when it lands they turn safe and this test
@@ -18,7 +18,7 @@ from medguide.answers.evaluate import BlindReport, evaluate_blind, load_blind
 from medguide.knowledge.catalog import Catalog, load_catalog
 
 BLIND = Path(__file__).parent / "eval" / "blind" / "questions.yaml"
-FINAL_PASS_RATE = 0.9337  # bench/README.md, "Question answering on the blind set"
+FINAL_PASS_RATE = 0.949  # bench/README.md, "Question answering on the blind set"
 MARGIN = 0.02
 # Unsafe only because the triage does not yet read these symptoms at the set's level:
 KNOWN_TRIAGE_GAPS = {

@@ -102,6 +102,9 @@ def _answer(catalog: Catalog, question: str, text: str, drug: str | None, semant
         classify(p, _unknown_names(extract_entities(catalog, p), p, index.words), default)
         for p in parts
     ]
+    if len(results) > 1:
+        # a part that names no kind of question may say it in everyday words ("is loopy normal")
+        results = [r if r.intent else _vocabulary_intent(r) for r in results]
     whole = classify(text, ents, default)
     intents = _intents(results, whole)
     conf = min((r.confidence for r in results if r.intent), default=whole.confidence)
@@ -292,6 +295,11 @@ def _missing_details(text: str, draft: Draft) -> list[str]:
         for rx, stems, label in DETAIL_STEMS
         if rx.search(text) and not any(st in body for st in stems)
     ]
+
+
+def _vocabulary_intent(r: IntentResult) -> IntentResult:
+    found = [i for i in consumer_vocabulary().intents_of(r.text) if i in INTENT_SECTIONS]
+    return replace(r, intent=found[0], confidence=0.5) if found else r
 
 
 def _intents(results: Sequence[IntentResult], whole: IntentResult) -> tuple[str, ...]:

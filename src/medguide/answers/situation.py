@@ -158,7 +158,9 @@ _DAYS_AGO = re.compile(
 _STOPPED = re.compile(
     r"\b(stopped|stop(?:ped)? taking|quit|ran out|run out|running out|came off|come off|cold "
     r"turkey|haven'?t taken|have not taken|didn'?t take|didnt take|not taken|can'?t get it"
-    r"|couldn'?t get)\b",
+    r"|couldn'?t get)\b"
+    # "to quit drinking", "stopped smoking": another habit, not the medicine
+    r"(?! (?:drinking|smoking|alcohol|drugs|vaping|the booze|opioids|using))",
     re.I,
 )
 _MISSED = re.compile(r"\b(missed|skipped|forgot|forgotten)\b", re.I)
@@ -731,9 +733,11 @@ def add_situation(
             level = "urgent"
     draft.triage = level
     for f in out.findings:
+        lead = FINDING_LEAD.get(f.code)
+        message = f"{lead}: {f.message}" if lead else f.message
         draft.add(
             AnswerPart(
-                "finding", f.message, tuple(f.sources), focus, None, "Assessment", False, f.code
+                "finding", message, tuple(f.sources), focus, None, "Assessment", False, f.code
             )
         )
     draft.add_advice(out.advice)
@@ -774,6 +778,30 @@ def add_emergency(
     draft.add_advice(EMERGENCY_ADVICE)
 
 
+# The part of the guide that explains a finding of the assessment.
+FINDING_INTENT = {
+    "renal_avoid": "kidneys_liver",
+    "renal_dose_adjustment": "kidneys_liver",
+    "beers_kidney_avoid": "kidneys_liver",
+    "geriatric_dose_caution": "older_adults",
+    "neonatal_withdrawal_risk": "pregnancy",
+    "max_daily_dose_exceeded": "dose",
+    "concentration_confusion": "brand_names",
+}
+# A plain lead for a finding whose own words do not say what it is about.
+FINDING_LEAD = {
+    "renal_avoid": "Kidneys",
+    "renal_dose_adjustment": "Kidneys",
+    "beers_kidney_avoid": "Kidneys and age",
+    "geriatric_dose_caution": "Older age",
+    "titration_too_fast": "Starting dose",
+    "neonatal_withdrawal_risk": "The baby",
+    "max_daily_dose_exceeded": "Dose check",
+    "max_single_dose_exceeded": "Dose check",
+    "pediatric_max_exceeded": "Dose check for a child",
+}
+
+
 def implied_intent(reading: Reading | None, draft: Draft) -> str | None:
     """The part of the guide that goes with what the situation showed."""
     if reading is None:
@@ -783,6 +811,10 @@ def implied_intent(reading: Reading | None, draft: Draft) -> str | None:
         return "overdose"
     if reading.switch is not None:
         return "brand_names"
+    codes = {p.code for p in draft.parts if p.kind == "finding"}
+    for code, intent in FINDING_INTENT.items():
+        if code in codes:
+            return intent
     if not opened and not any(p.kind == "finding" for p in draft.parts):
         return None
     if reading.pump:

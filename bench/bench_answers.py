@@ -17,7 +17,7 @@ from timing import percentile
 
 from medguide.answers import answer_question
 from medguide.answers.evaluate import evaluate, load_cases
-from medguide.knowledge.catalog import load_catalog
+from medguide.knowledge.loader import load_catalog
 
 EVAL = Path(__file__).resolve().parent.parent / "tests" / "eval" / "questions.yaml"
 

@@ -55,7 +55,7 @@ def bench_cached_load(runs: int = 30) -> list[float]:
 def bench_assess(runs: int = 5000) -> list[float]:
     from medguide.clinical.assess import assess
     from medguide.clinical.request import AssessRequest
-    from medguide.knowledge.catalog import load_catalog
+    from medguide.knowledge.loader import load_catalog
 
     cat = load_catalog()
     request = AssessRequest.model_validate(json.loads(CASE.read_text()))

@@ -58,8 +58,8 @@ def bench_load(runs: int = 20) -> list[float]:
 
 def bench_screen(runs: int = 20000) -> None:
     from medguide.clinical.interactions import ScreenItem, screen
-    from medguide.knowledge.catalog import load_catalog
     from medguide.knowledge.interaction_index import interaction_index
+    from medguide.knowledge.loader import load_catalog
 
     cat = load_catalog()
     index = interaction_index(cat)
@@ -107,8 +107,8 @@ def bench_screen(runs: int = 20000) -> None:
 
 
 def bench_index(runs: int = 20) -> list[float]:
-    from medguide.knowledge.catalog import load_catalog
     from medguide.knowledge.interaction_index import build_index
+    from medguide.knowledge.loader import load_catalog
 
     cat = load_catalog()
     times = []

@@ -14,7 +14,7 @@ from timing import percentile
 
 from medguide.clinical.orders import _read_text, parse_medication
 from medguide.clinical.request import Medication
-from medguide.knowledge.catalog import load_catalog
+from medguide.knowledge.loader import load_catalog
 from medguide.knowledge.names import resolve_name
 
 MEDICATIONS = (

@@ -54,7 +54,7 @@ def main() -> None:
     from medguide.clinical.context import build_context
     from medguide.clinical.request import AssessRequest
     from medguide.clinical.triage import Cue, Situation, check_now, check_triage
-    from medguide.knowledge.catalog import load_catalog
+    from medguide.knowledge.loader import load_catalog
 
     cat = load_catalog()
     situation = Situation(

@@ -16,7 +16,7 @@ from medguide.answers.decline import MAX_QUESTION_CHARS
 from medguide.answers.entities import extract_entities
 from medguide.answers.evaluate import evaluate, load_cases
 from medguide.answers.retrieval import build_match, guide_index
-from medguide.knowledge.catalog import load_catalog
+from medguide.knowledge.loader import load_catalog
 
 EVAL = Path(__file__).parent / "eval" / "questions.yaml"
 

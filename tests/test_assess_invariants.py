@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from medguide.clinical.assess import assess
 from medguide.clinical.findings import ADVICE_CODES, FINDING_CODES, TRIAGE_RANK
 from medguide.clinical.request import AssessRequest
-from medguide.knowledge.catalog import load_catalog
+from medguide.codes import EXCLUSIVE_ADVICE
+from medguide.knowledge.loader import load_catalog
 
 CAT = load_catalog()
 WORDS = [
@@ -143,3 +144,14 @@ def test_assessment_always_answers_in_its_own_words(data: dict[str, Any]) -> Non
         assert result.triage["level"] in TRIAGE_RANK
     # never both "take the missed dose now" and an instruction to skip or hold it
     assert not {"take_missed_dose_now", "skip_missed_dose"} <= set(result.advice)
+    # one answer: the level decides, nothing contradicts it
+    for pair in EXCLUSIVE_ADVICE:
+        assert not pair <= set(result.advice), result.advice
+    holding = {f.code for f in result.findings} & {"overdose", "suspected_toxicity"}
+    emergency = result.triage is not None and result.triage["level"] == "emergency"
+    if emergency or holding:
+        assert "take_missed_dose_now" not in result.advice
+    if emergency:
+        assert result.advice[0] in ("call_emergency_services", "call_poison_center")
+    if "call_emergency_services" in result.advice:
+        assert emergency

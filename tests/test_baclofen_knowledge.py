@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from pydantic import BaseModel
 
-from medguide.knowledge.catalog import load_catalog
+from medguide.knowledge.loader import load_catalog
 from medguide.knowledge.models.drug import DoseRule, Drug, Product
 
 BACLOFEN = load_catalog().drugs["baclofen"]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from medguide.knowledge.catalog import DATA_DIR, KnowledgeError, load_catalog, load_catalog_from
+from medguide.knowledge.catalog import DATA_DIR, KnowledgeError, load_catalog_from
+from medguide.knowledge.loader import load_catalog
 from medguide.knowledge.schemas import stale_schemas
 from medguide.knowledge.yamlfile import lint_yaml
 
@@ -145,26 +146,30 @@ def test_stale_schema_is_detected(tmp_path: Path) -> None:
 
 
 def test_cache_round_trip_and_invalidation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from medguide.knowledge import catalog as catalog_module
+    from medguide.knowledge import loader as catalog_cache
 
     monkeypatch.delenv("MEDGUIDE_NO_CACHE", raising=False)
     monkeypatch.setenv("MEDGUIDE_CACHE_DIR", str(tmp_path))
     fresh = load_catalog_from(DATA_DIR)
-    assert catalog_module._cached(fresh.version) is None  # nothing stored yet
-    catalog_module._store(fresh)
-    hit = catalog_module._cached(fresh.version)
+    assert catalog_cache.load(fresh.version) is None  # nothing stored yet
+    catalog_cache.store(fresh)
+    hit = catalog_cache.load(fresh.version)
     assert hit is not None and hit.version == fresh.version
     assert dict(hit.drugs) == dict(fresh.drugs)
+    # the interaction index travels with the catalog, owned by it
+    assert "interaction_index" in hit._derived
     # another content version never reads this file
-    assert catalog_module._cached("kb-000000000000") is None
+    assert catalog_cache.load("kb-000000000000") is None
+    # the file is named by the code that reads it too
+    (only,) = tmp_path.glob("catalog-*.pickle")
+    assert catalog_cache.code_key() in only.name
     # a damaged file is ignored, not trusted
-    for f in tmp_path.glob("catalog-*.pickle"):
-        f.write_bytes(b"not a pickle")
-    assert catalog_module._cached(fresh.version) is None
+    only.write_bytes(b"not a pickle")
+    assert catalog_cache.load(fresh.version) is None
 
 
 def test_cache_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    from medguide.knowledge.catalog import cache_dir
+    from medguide.environment import cache_dir
 
     monkeypatch.setenv("MEDGUIDE_NO_CACHE", "1")
     assert cache_dir() is None

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from medguide.clinical.assess import Assessment, assess
 from medguide.clinical.request import AssessRequest
-from medguide.knowledge.catalog import load_catalog
+from medguide.knowledge.loader import load_catalog
 
 CAT = load_catalog()
 

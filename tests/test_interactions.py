@@ -538,7 +538,7 @@ def test_screen_invariants(kb: Catalog, names: list[str], rnd: object) -> None:
 
 @pytest.fixture(scope="module")
 def real() -> Catalog:
-    from medguide.knowledge.catalog import load_catalog
+    from medguide.knowledge.loader import load_catalog
 
     return load_catalog()
 

@@ -20,7 +20,7 @@ from medguide.clinical.kidney import (
 )
 from medguide.clinical.model import Order, Resolved
 from medguide.clinical.request import AssessRequest, Patient
-from medguide.knowledge.catalog import load_catalog
+from medguide.knowledge.loader import load_catalog
 
 BACLOFEN = Resolved("baclofen", "baclofen", "baclofen", None, "baclofen", "exact", 1.0)
 

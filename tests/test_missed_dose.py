@@ -13,7 +13,7 @@ from medguide.clinical.context import build_context
 from medguide.clinical.missed_dose import MissedDoseError, advise_missed_dose, parse_clock
 from medguide.clinical.request import AssessRequest
 from medguide.clinical.triage import check_now
-from medguide.knowledge.catalog import load_catalog
+from medguide.knowledge.loader import load_catalog
 
 CAT = load_catalog()
 RULE = CAT.drugs["baclofen"].missed_dose

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from medguide.knowledge.catalog import DATA_DIR, Catalog, load_catalog
+from medguide.knowledge.catalog import DATA_DIR, Catalog
+from medguide.knowledge.loader import load_catalog
 from medguide.knowledge.models.base import Quantity
 from medguide.knowledge.models.drug import Drug
 from medguide.knowledge.names import resolve_name

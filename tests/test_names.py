@@ -8,7 +8,8 @@ import pytest
 from rapidfuzz import fuzz
 
 from medguide.knowledge import names
-from medguide.knowledge.catalog import Catalog, load_catalog, load_catalog_from
+from medguide.knowledge.catalog import Catalog, load_catalog_from
+from medguide.knowledge.loader import load_catalog
 from medguide.knowledge.names import name_key, resolve_name
 
 FIXTURE = Path(__file__).parent / "fixtures" / "names"
@@ -137,14 +138,22 @@ def test_exact_hit_never_loads_or_scans(fx: Catalog, monkeypatch: pytest.MonkeyP
     def boom(*_a: object, **_k: object) -> None:
         raise AssertionError("no vocabulary or fuzzy work for an exact hit")
 
-    monkeypatch.setattr(names, "_vocabulary", boom)
+    monkeypatch.setattr(names, "_public_names", boom)
     monkeypatch.setattr(names, "_fuzzy", boom)
     assert resolve_name(fx, "Ozobax DS").product_id == "ozobax_ds"
     assert resolve_name(fx, "baclofen hydrochloride").method == "salt"
 
 
-def test_index_cached_per_catalog_version(fx: Catalog) -> None:
-    assert names._catalog_index(fx) is names._catalog_index(fx)
+def test_the_name_index_is_owned_by_its_catalog(fx: Catalog) -> None:
+    import pickle
+
+    first = names._catalog_index(fx)
+    assert names._catalog_index(fx) is first
+    # a copy sent to a worker process carries the knowledge, not the derived indexes
+    copy = pickle.loads(pickle.dumps(fx))
+    assert copy._derived == {}
+    assert names._catalog_index(copy) is not first
+    assert names._catalog_index(copy).exact == first.exact
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,8 @@ from medguide import units
 from medguide.clinical.model import Order
 from medguide.clinical.orders import ISMP_SOURCE, parse_medication
 from medguide.clinical.request import Medication
-from medguide.knowledge.catalog import Catalog, load_catalog, load_catalog_from
+from medguide.knowledge.catalog import Catalog, load_catalog_from
+from medguide.knowledge.loader import load_catalog
 
 FIXTURE = Path(__file__).parent / "fixtures" / "names"
 

@@ -16,7 +16,7 @@ from medguide.clinical.overdose import (
 )
 from medguide.clinical.request import AssessRequest
 from medguide.clinical.triage import check_now
-from medguide.knowledge.catalog import load_catalog
+from medguide.knowledge.loader import load_catalog
 
 CAT = load_catalog()
 BACLOFEN = CAT.drugs["baclofen"]

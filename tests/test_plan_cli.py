@@ -267,7 +267,7 @@ def test_bad_input_is_one_clear_line(args: list[str], code: int, message: str) -
 
 
 def test_plans_report_the_knowledge_version(tmp_path: Path) -> None:
-    from medguide.knowledge.catalog import load_catalog
+    from medguide.knowledge.loader import load_catalog
 
     version = load_catalog().version
     args = ["plan", "taper", "--drug", "baclofen", "--dose", "10", "--frequency", "TID"]

@@ -15,7 +15,7 @@ from medguide.clinical.kidney import KidneyFunction, KidneyValue
 from medguide.clinical.plans import Plan, PlanError, plan_taper, plan_titration
 from medguide.interop.fhir import dump_dosages
 from medguide.interop.ical import dump_ical
-from medguide.knowledge.catalog import load_catalog
+from medguide.knowledge.loader import load_catalog
 from medguide.knowledge.models.drug import Drug
 
 START = date(2026, 3, 2)

@@ -13,7 +13,8 @@ from medguide.clinical.context import Context
 from medguide.clinical.model import Order, Resolved
 from medguide.clinical.populations import check_populations
 from medguide.clinical.request import AssessRequest
-from medguide.knowledge.catalog import Catalog, load_catalog
+from medguide.knowledge.catalog import Catalog
+from medguide.knowledge.loader import load_catalog
 from medguide.knowledge.models.drug import Drug
 
 

@@ -12,7 +12,7 @@ from medguide.clinical.context import build_context
 from medguide.clinical.findings import ADVICE_CODES, TRIAGE_RANK
 from medguide.clinical.request import AssessRequest
 from medguide.clinical.triage import Cue, Situation, check_now, check_triage, read_symptom
-from medguide.knowledge.catalog import load_catalog
+from medguide.knowledge.loader import load_catalog
 from medguide.knowledge.models.symptoms import normalize_words
 
 CAT = load_catalog()

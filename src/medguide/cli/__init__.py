@@ -19,6 +19,24 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+def _version(value: bool) -> None:
+    if value:
+        from medguide import __version__
+
+        typer.echo(f"medguide {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Medication information and medication-safety checks, with sources."""
+
+
 for module in (guide_cmd, assess_cmd, knowledge_cmd):
     module.register(app)
 

@@ -23,7 +23,12 @@ def assess(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     fail_on: Annotated[
         str | None,
-        typer.Option("--fail-on", help="Exit 1 if a finding is at or above this severity."),
+        typer.Option(
+            "--fail-on",
+            metavar="SEVERITY",
+            help="Exit 1 if a finding is at or above SEVERITY: info, low, moderate, high or "
+            "critical.",
+        ),
     ] = None,
 ) -> None:
     """Check a patient's medicines: doses, kidneys, age, interactions, what to do now."""

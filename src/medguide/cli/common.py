@@ -80,7 +80,8 @@ def print_json(data: Any) -> None:
 
 def catalog() -> Any:
     """The packaged catalog, or a clean exit naming the broken file."""
-    from medguide.knowledge.catalog import KnowledgeError, load_catalog
+    from medguide.knowledge.catalog import KnowledgeError
+    from medguide.knowledge.loader import load_catalog
 
     try:
         return load_catalog()

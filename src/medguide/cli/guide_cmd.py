@@ -16,6 +16,9 @@ def guide(
         str | None, typer.Option("--section", "-s", help="Show one section (e.g. side_effects).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    pager: Annotated[
+        bool, typer.Option("--pager/--no-pager", help="Page the guide on a terminal.")
+    ] = True,
 ) -> None:
     """Show what a medicine is for, how to take it and what to watch for, with sources."""
     from medguide.answers.guide import SECTION_IDS
@@ -28,6 +31,7 @@ def guide(
     except ServiceError as exc:
         fail_service(exc)
     if section is not None:
+        section = section.strip().lower().replace("-", "_").replace(" ", "_")
         if section not in SECTION_IDS:
             fail(f"unknown section '{section}'; choose one of: {', '.join(SECTION_IDS)}")
         found = g.section(section)
@@ -37,9 +41,18 @@ def guide(
     if as_json:
         print_json(g.as_dict())
         return
+    import sys
+
+    from rich.console import Console
+
     from medguide.cli.render import render_guide
 
-    render_guide(g, cat)
+    console = Console()
+    if pager and sys.stdout.isatty() and len(g.sections) > 1:
+        with console.pager(styles=True):
+            render_guide(g, cat, console)
+    else:
+        render_guide(g, cat, console)
 
 
 def drugs(

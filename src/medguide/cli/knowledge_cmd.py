@@ -45,17 +45,30 @@ def schema(
         bool, typer.Option("--write", help="Rewrite the exported schema files.")
     ] = False,
 ) -> None:
-    """Export the JSON Schemas of the knowledge files (for editor checks)."""
-    from medguide.knowledge.schemas import SCHEMA_DIR, stale_schemas, write_schemas
+    """Export the JSON Schemas of the knowledge files and of the assessment's request and
+    response (for editors and for programs)."""
+    from medguide.knowledge import schemas as knowledge_schemas
+    from medguide.service import schemas as service_schemas
 
     if write:
-        for path in write_schemas():
-            typer.echo(f"wrote {path}")
+        for module in (knowledge_schemas, service_schemas):
+            for path in module.write_schemas():
+                typer.echo(f"wrote {path}")
         return
-    stale = stale_schemas()
+    stale = knowledge_schemas.stale_schemas() + service_schemas.stale_schemas()
     if stale:
         fail(f"stale schema(s): {', '.join(stale)}; run: medguide knowledge schema --write")
-    typer.echo(f"schemas in {SCHEMA_DIR} are up to date")
+    typer.echo(
+        f"schemas in {knowledge_schemas.SCHEMA_DIR} and {service_schemas.SCHEMA_DIR} are up to date"
+    )
+
+
+@app.command("codes")
+def codes() -> None:
+    """Print every code medguide speaks (findings, advice, triage, exit codes) as Markdown."""
+    from medguide.codes import render_markdown
+
+    typer.echo(render_markdown(exitcodes.EXIT_CODES), nl=False)
 
 
 def register(root: typer.Typer) -> None:

@@ -88,7 +88,9 @@ def triage(
         list[str] | None, typer.Argument(help="What you notice, in your words.")
     ] = None,
     drug: Annotated[str | None, typer.Option(help="The medicine taken (e.g. baclofen).")] = None,
-    route: Annotated[str, typer.Option(help="oral or intrathecal (pump).")] = "oral",
+    route: Annotated[
+        str, typer.Option(metavar="ROUTE", help="oral, or intrathecal (a pump).")
+    ] = "oral",
     daily_dose: Annotated[float | None, typer.Option(help="Usual daily dose in mg.")] = None,
     stopped_days_ago: Annotated[float | None, typer.Option(help="Stopped N days ago.")] = None,
     missed_doses: Annotated[int | None, typer.Option(help="Doses missed in a row.")] = None,
@@ -99,16 +101,24 @@ def triage(
     substance: Annotated[
         list[str] | None, typer.Option(help="Alcohol, herbs, other drugs.")
     ] = None,
-    alcohol: Annotated[bool, typer.Option(help="Alcohol was drunk.")] = False,
-    kidney_worse: Annotated[bool, typer.Option(help="Kidney function got worse.")] = False,
-    dialysis: Annotated[bool, typer.Option(help="On dialysis.")] = False,
-    pump_alarm: Annotated[bool, typer.Option(help="The intrathecal pump alarmed.")] = False,
-    refill_missed: Annotated[bool, typer.Option(help="A pump refill was missed.")] = False,
-    wants_to_stop: Annotated[bool, typer.Option(help="Wants to stop the medicine.")] = False,
+    alcohol: Annotated[bool, typer.Option("--alcohol", help="Alcohol was drunk.")] = False,
+    kidney_worse: Annotated[
+        bool, typer.Option("--kidney-worse", help="Kidney function got worse.")
+    ] = False,
+    dialysis: Annotated[bool, typer.Option("--dialysis", help="On dialysis.")] = False,
+    pump_alarm: Annotated[
+        bool, typer.Option("--pump-alarm", help="The intrathecal pump alarmed.")
+    ] = False,
+    refill_missed: Annotated[
+        bool, typer.Option("--refill-missed", help="A pump refill was missed.")
+    ] = False,
+    wants_to_stop: Annotated[
+        bool, typer.Option("--wants-to-stop", help="Wants to stop the medicine.")
+    ] = False,
     last_dose_hours_ago: Annotated[
         float | None, typer.Option(help="Hours since last dose.")
     ] = None,
-    new: Annotated[bool, typer.Option(help="Started the medicine recently.")] = False,
+    new: Annotated[bool, typer.Option("--new", help="Started the medicine recently.")] = False,
     age: Annotated[float | None, typer.Option(help="Age in years.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
@@ -237,12 +247,15 @@ def overdose(
     ] = None,
     route: Annotated[
         str | None,
-        typer.Option(help="oral, or intrathecal for a pump error (default: the product's)."),
+        typer.Option(
+            metavar="ROUTE",
+            help="oral or intrathecal (default: the product's route, else oral).",
+        ),
     ] = None,
     age: Annotated[float | None, typer.Option(help="Age in years.")] = None,
     weight: Annotated[float | None, typer.Option(help="Weight in kg.")] = None,
     crcl: Annotated[float | None, typer.Option(help="Kidney function, CrCl mL/min.")] = None,
-    dialysis: Annotated[bool, typer.Option(help="On dialysis.")] = False,
+    dialysis: Annotated[bool, typer.Option("--dialysis", help="On dialysis.")] = False,
     also: Annotated[list[str] | None, typer.Option(help="Also taken (alcohol, ...).")] = None,
     symptom: Annotated[list[str] | None, typer.Option(help="Symptoms now.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,

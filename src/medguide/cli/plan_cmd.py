@@ -216,7 +216,7 @@ def _render(plan: Plan, kidney: KidneyFunction) -> None:
 _Drug = Annotated[str, typer.Option("--drug", help="Drug or brand name, e.g. baclofen, Ozobax.")]
 _Age = Annotated[float | None, typer.Option("--age", help="Age in years.")]
 _Weight = Annotated[str | None, typer.Option("--weight", help="Weight: '70', '70 kg', '154 lb'.")]
-_Sex = Annotated[str | None, typer.Option("--sex", help="male or female.")]
+_Sex = Annotated[str | None, typer.Option("--sex", metavar="SEX", help="male or female.")]
 _Height = Annotated[float | None, typer.Option("--height", help="Height in cm.")]
 _Creat = Annotated[
     str | None,
@@ -224,7 +224,10 @@ _Creat = Annotated[
 ]
 _Crcl = Annotated[float | None, typer.Option("--crcl", help="Measured creatinine clearance.")]
 _Egfr = Annotated[float | None, typer.Option("--egfr", help="eGFR in mL/min/1.73 m².")]
-_Dial = Annotated[str | None, typer.Option("--dialysis", help="none, hemodialysis, peritoneal.")]
+_Dial = Annotated[
+    str | None,
+    typer.Option("--dialysis", metavar="none|hemodialysis|peritoneal", help="Dialysis, if any."),
+]
 _Start = Annotated[str | None, typer.Option("--start", help="First day, YYYY-MM-DD (today).")]
 _Tz = Annotated[str, typer.Option("--timezone", help="IANA zone for the calendar.")]
 _Times = Annotated[str | None, typer.Option("--times", help="Dose times, e.g. 08:00,14:00,20:00.")]

@@ -9,7 +9,7 @@ from __future__ import annotations
 ADVICE_TEXT = {
     "call_emergency_services": "Call emergency services now (999 / 911 / 112).",
     "call_poison_center": "Call a poison centre now (US 1-800-222-1222; UK NHS 111).",
-    "contact_prescriber": "Contact the prescriber, pharmacist or pump team today.",
+    "contact_prescriber": "Contact the prescriber, pharmacist or pump team.",
     "take_missed_dose_now": "Take the missed dose now.",
     "skip_missed_dose": "Skip the missed dose and take the next one at the usual time.",
     "do_not_double": "Never take two doses together or an extra dose to catch up.",

@@ -112,9 +112,13 @@ class Context:
         return frozenset(i for i in ids if i)
 
     def starting(self, drug_id: str, order_indexes: tuple[int, ...]) -> bool:
-        """A first start: the person is naive to the drug, or every order of it is new."""
+        """A first start: the person is naive to the drug, or every order of it is new and
+        none of them replaces an earlier regimen (a change of dose is not a first start)."""
+        meds = self.request.medications
         return drug_id in self.naive_to or (
-            bool(order_indexes) and all(self.orders[i].new for i in order_indexes)
+            bool(order_indexes)
+            and all(self.orders[i].new for i in order_indexes)
+            and not any(i < len(meds) and meds[i].replaces for i in order_indexes)
         )
 
     def orders_of(self, drug_id: str) -> tuple[Order, ...]:

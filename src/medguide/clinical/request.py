@@ -115,8 +115,9 @@ class PriorRegimen(Strict):
 
     @model_validator(mode="after")
     def _something(self) -> PriorRegimen:
-        if not (self.text and self.text.strip()) and not (self.drug and self.drug.strip()):
-            raise ValueError("'replaces' needs 'text' or 'drug'")
+        # the drug defaults to the new order's own: a change of dose of the same medicine
+        if not (self.text and self.text.strip()) and self.dose is None:
+            raise ValueError("'replaces' needs the old dose (or its text)")
         return self
 
 

@@ -11,7 +11,7 @@ listed back and never lower a level.
 `check_now` is the assessment's entry point: it builds the situation from the request and runs
 triage, the overdose check, the missed-dose advice and the stopping advice.
 
->>> from medguide.knowledge.catalog import load_catalog
+>>> from medguide.knowledge.loader import load_catalog
 >>> t = check_triage(load_catalog().symptoms, ["can't wake him up"], Situation())
 >>> t.level, t.symptoms
 ('emergency', ('unrousable',))
@@ -1281,6 +1281,8 @@ def _taper_plan(ctx: Context, drug: Drug, daily_mg: float | None) -> tuple[Any, 
             dose_unit=order.unit,
             product=order.name.product_id,
             age_years=ctx.request.patient.age_years,
+            # long use lengthens the taper (the knowledge's taper rule)
+            on_drug_days=(ctx.now.date() - order.started).days if order.started else None,
         )
     except ValueError as exc:
         return None, f"no taper plan: {exc}"

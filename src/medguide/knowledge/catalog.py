@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import pickle
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -29,6 +26,7 @@ from medguide.knowledge.models.symptoms import SymptomFile
 DATA_DIR = Path(__file__).parent / "data"
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 class KnowledgeError(ValueError):
@@ -55,9 +53,35 @@ class Catalog:
     symptoms: SymptomFile = field(default_factory=SymptomFile)
     conditions: ConditionFile = field(default_factory=ConditionFile)
     data_dir: Path = DATA_DIR
+    # Indexes derived from the knowledge (name keys, the interaction index, symptom phrases,
+    # the guide's search index), built once per catalog on first use and owned by it: one
+    # per catalog, never more, and gone with the catalog. Building is pure and idempotent,
+    # so two threads that race build the same value and either one is kept (dict.setdefault
+    # is atomic): a long-lived server and a worker pool share one catalog safely.
+    _derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def drug(self, drug_id: str) -> Drug | None:
         return self.drugs.get(drug_id)
+
+    def derived(self, key: str, build: Callable[[], T]) -> T:
+        """The index `key` of this catalog, built by `build()` the first time it is asked for."""
+        found = self._derived.get(key)
+        if found is None:
+            found = self._derived.setdefault(key, build())
+        return cast(T, found)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A worker process gets the knowledge and builds its own indexes; read-only mapping
+        # views do not pickle, so they travel as plain dicts and are wrapped again.
+        state = {
+            k: dict(v) if isinstance(v, MappingProxyType) else v for k, v in vars(self).items()
+        }
+        return {**state, "_derived": {}}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for key in ("drugs", "classes", "sources"):
+            state[key] = MappingProxyType(state[key])
+        self.__dict__.update(state)
 
     def class_members(self, class_id: str) -> tuple[str, ...]:
         return tuple(d.id for d in self.drugs.values() if class_id in d.classes)
@@ -164,96 +188,63 @@ def load_catalog_from(root: Path) -> Catalog:
     )
 
 
-CACHE_FORMAT = 2
+# --- the word lists and public name lists beside the knowledge (read on first use) --------
 
 
-def cache_dir() -> Path | None:
-    """Where validated catalogs are kept between runs; None when caching is off.
+@dataclass(frozen=True)
+class WordLists:
+    """Words name resolution strips: salts, fillers and dose forms (vocabulary/words.json)."""
 
-    `MEDGUIDE_CACHE_DIR` chooses the folder; `MEDGUIDE_NO_CACHE=1` turns the cache off.
-    """
-    if os.environ.get("MEDGUIDE_NO_CACHE"):
-        return None
-    if os.environ.get("MEDGUIDE_CACHE_DIR"):
-        return Path(os.environ["MEDGUIDE_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "medguide"
+    salts: frozenset[str]
+    strip: frozenset[str]
 
 
-def _cached(version: str) -> Catalog | None:
-    folder = cache_dir()
-    path = folder / f"catalog-{version}-{CACHE_FORMAT}.pickle" if folder else None
-    if path is None or not path.exists():
-        return None
-    try:
-        with path.open("rb") as fh:
-            state = pickle.load(fh)  # our own file, named by the content hash
-        if state.get("version") != version:
-            return None
-        cat = _from_state(state)
-        from medguide.knowledge.interaction_index import prime_index
-
-        prime_index(cat, state["interaction_index"])
-        return cat
-    except Exception:  # a damaged or foreign cache is ignored and rebuilt
-        return None
+@dataclass(frozen=True)
+class VocabularyHit:
+    ingredient: str
+    source: str
 
 
-def _to_state(cat: Catalog) -> dict[str, Any]:
-    from medguide.knowledge.interaction_index import interaction_index
-
-    return {
-        # derived, but as costly to build as the catalog is to unpickle: kept with it
-        "interaction_index": interaction_index(cat),
-        "version": cat.version,
-        "drugs": dict(cat.drugs),
-        "classes": dict(cat.classes),
-        "sources": dict(cat.sources),
-        "interactions": cat.interactions,
-        "symptoms": cat.symptoms,
-        "conditions": cat.conditions,
-    }
+def _vocabulary_dir(root: Path) -> Path:
+    """The knowledge's own vocabulary folder, or the packaged one (a test knowledge base
+    usually carries only drugs and rules)."""
+    own = root / "vocabulary"
+    return own if own.is_dir() else DATA_DIR / "vocabulary"
 
 
-def _from_state(state: dict[str, Any]) -> Catalog:
-    return Catalog(
-        version=state["version"],
-        drugs=MappingProxyType(state["drugs"]),
-        classes=MappingProxyType(state["classes"]),
-        sources=MappingProxyType(state["sources"]),
-        interactions=state["interactions"],
-        symptoms=state["symptoms"],
-        conditions=state["conditions"],
-        data_dir=DATA_DIR,
-    )
+def load_word_lists(root: Path = DATA_DIR) -> WordLists:
+    raw = json.loads((_vocabulary_dir(root) / "words.json").read_text(encoding="utf-8"))
+    salts = frozenset(raw["salts"])
+    return WordLists(salts=salts, strip=salts | frozenset(raw["fillers"]) | frozenset(raw["forms"]))
 
 
-def _store(cat: Catalog) -> None:
-    folder = cache_dir()
-    if folder is None:
-        return
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"catalog-{cat.version}-{CACHE_FORMAT}.pickle"
-        tmp = target.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as fh:
-            pickle.dump(_to_state(cat), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(target)  # atomic: a reader never sees half a file
-    except OSError:
-        pass  # a read-only home is fine: the catalog is simply validated each run
+def load_public_names(root: Path = DATA_DIR) -> Mapping[str, VocabularyHit]:
+    """The public name lists (FDA UNII, DrugBank open vocabulary): key → ingredient, source."""
+    index: dict[str, VocabularyHit] = {}
+    with (_vocabulary_dir(root) / "names.tsv").open(encoding="utf-8") as fh:
+        sources: dict[str, str] = {}
+        for line in fh:
+            if line.startswith("#"):
+                if line.startswith("#source\t"):
+                    _, code, label = line.rstrip("\n").split("\t", 2)
+                    sources[code] = label
+                continue
+            key, ingredient, code = line.rstrip("\n").split("\t")
+            index[key] = VocabularyHit(ingredient, sources.get(code, code))
+    return MappingProxyType(index)
 
 
-@cache
-def load_catalog() -> Catalog:
-    """The packaged catalog, loaded once per process.
-
-    Validation (YAML parsing, the trap lint, the strict schema, source ids) runs once per
-    content version; the validated catalog is then kept in the user's cache folder under the
-    content hash, so a changed file is always validated again before use.
-    """
-    version = compute_version(DATA_DIR)
-    cat = _cached(version)
-    if cat is None:
-        cat = load_catalog_from(DATA_DIR)
-        _store(cat)
-    return cat
+def read_table(path: Path) -> list[dict[str, str]]:
+    """The rows of a tab-separated knowledge table (a header line; `#` lines are comments)."""
+    rows: list[dict[str, str]] = []
+    with path.open(encoding="utf-8") as fh:
+        header: list[str] | None = None
+        for line in fh:
+            if line.startswith("#") or not line.strip():
+                continue
+            cols = line.rstrip("\n").split("\t")
+            if header is None:
+                header = cols
+                continue
+            rows.append(dict(zip(header, cols, strict=True)))
+    return rows

@@ -15,13 +15,12 @@ stays fast for commands that never screen) and kept for the life of the catalog.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from medguide.knowledge.catalog import Catalog
+from medguide.knowledge.catalog import Catalog, read_table
 from medguide.knowledge.models.interactions import (
     INTERACTION_SEVERITY_RANK,
     InteractionRule,
@@ -129,37 +128,28 @@ def side_matches_route(side: Side, routes: frozenset[str]) -> bool:
 
 def _read_layer(path: Path, layer: PairwiseLayer) -> list[tuple[list[str], PairwiseEntry]]:
     rows: list[tuple[list[str], PairwiseEntry]] = []
-    with path.open(encoding="utf-8") as fh:
-        header: list[str] | None = None
-        for line in fh:
-            if line.startswith("#") or not line.strip():
-                continue
-            cols = line.rstrip("\n").split("\t")
-            if header is None:
-                header = cols
-                continue
-            rec = dict(zip(header, cols, strict=True))
-            severity = layer.severity_map.get(rec["severity"])
-            if severity is None:
-                raise ValueError(f"{path.name}: unmapped severity {rec['severity']!r}")
-            entry = PairwiseEntry(
-                layer=layer.id,
-                rating=rec["severity"],
-                severity=severity,
-                names=(rec["a_name"], rec["b_name"]),
-                concept_ids=tuple(rec["nui"].split(",")),
-                provenance=layer.provenance,
-                sources=layer.sources,
-            )
-            sides = [
-                rec["a_drugbank"],
-                rec["a_name"],
-                rec["a_aliases"],
-                rec["b_drugbank"],
-                rec["b_name"],
-                rec["b_aliases"],
-            ]
-            rows.append((sides, entry))
+    for rec in read_table(path):
+        severity = layer.severity_map.get(rec["severity"])
+        if severity is None:
+            raise ValueError(f"{path.name}: unmapped severity {rec['severity']!r}")
+        entry = PairwiseEntry(
+            layer=layer.id,
+            rating=rec["severity"],
+            severity=severity,
+            names=(rec["a_name"], rec["b_name"]),
+            concept_ids=tuple(rec["nui"].split(",")),
+            provenance=layer.provenance,
+            sources=layer.sources,
+        )
+        sides = [
+            rec["a_drugbank"],
+            rec["a_name"],
+            rec["a_aliases"],
+            rec["b_drugbank"],
+            rec["b_name"],
+            rec["b_aliases"],
+        ]
+        rows.append((sides, entry))
     return rows
 
 
@@ -232,25 +222,9 @@ def build_index(catalog: Catalog) -> InteractionIndex:
     )
 
 
-# One index per live catalog. The Catalog dataclass is not hashable (it holds mappings), so
-# it is keyed by identity and dropped when the catalog is garbage-collected.
-_INDEXES: dict[int, tuple[weakref.ref[Catalog], InteractionIndex]] = {}
-
-
 def interaction_index(catalog: Catalog) -> InteractionIndex:
-    """The index of `catalog`, built on first use and reused afterwards."""
-    hit = _INDEXES.get(id(catalog))
-    if hit is not None and hit[0]() is catalog:
-        return hit[1]
-    index = build_index(catalog)
-    prime_index(catalog, index)
-    return index
-
-
-def prime_index(catalog: Catalog, index: InteractionIndex) -> None:
-    """Attach an index built earlier (the catalog cache keeps one beside the catalog)."""
-    key = id(catalog)
-    _INDEXES[key] = (weakref.ref(catalog, lambda _ref: _INDEXES.pop(key, None)), index)
+    """The index of `catalog`, built on first use and owned by the catalog."""
+    return catalog.derived("interaction_index", lambda: build_index(catalog))
 
 
 def check_rule_references(catalog: Catalog) -> list[str]:

@@ -20,19 +20,24 @@ public lists (loaded only when a catalog lookup fails).
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache, lru_cache
-from pathlib import Path
+from functools import lru_cache
 from typing import Final
 
-from medguide.knowledge.catalog import Catalog
+from medguide.knowledge.catalog import (
+    DATA_DIR,
+    Catalog,
+    VocabularyHit,
+    WordLists,
+    load_public_names,
+    load_word_lists,
+)
 from medguide.knowledge.resolved import Resolved, ResolveMethod
 
-VOCABULARY_DIR: Final = Path(__file__).parent / "data" / "vocabulary"
+VOCABULARY_DIR: Final = DATA_DIR / "vocabulary"
 
 # rapidfuzz `fuzz.ratio` score (0-100) a misspelling needs to resolve to a catalog name.
 # 85 accepts one wrong, missing or extra letter in a name of eight letters ("baclofin",
@@ -63,12 +68,6 @@ class _CatalogIndex:
     keys: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class _Words:
-    salts: frozenset[str]
-    strip: frozenset[str]
-
-
 _NON_ALNUM: Final = re.compile(r"[^a-z0-9]+")
 
 
@@ -92,16 +91,8 @@ def name_key(text: str) -> str:
     return _fold(text).replace(" ", "")
 
 
-@cache
-def _words() -> _Words:
-    raw = json.loads((VOCABULARY_DIR / "words.json").read_text(encoding="utf-8"))
-    salts = frozenset(raw["salts"])
-    return _Words(salts=salts, strip=salts | frozenset(raw["fillers"]) | frozenset(raw["forms"]))
-
-
-def _stripped_key(text: str) -> tuple[str, bool]:
+def _stripped_key(words: WordLists, text: str) -> tuple[str, bool]:
     """Key after removing salt, filler and form words, and whether a salt word went."""
-    words = _words()
     kept = []
     salt = False
     for word in _fold(text).split():
@@ -112,13 +103,11 @@ def _stripped_key(text: str) -> tuple[str, bool]:
     return "".join(kept), salt
 
 
-_INDEXES: dict[str, _CatalogIndex] = {}
-
-
 def _catalog_index(catalog: Catalog) -> _CatalogIndex:
-    found = _INDEXES.get(catalog.version)
-    if found is not None:
-        return found
+    return catalog.derived("names", lambda: _build_index(catalog))
+
+
+def _build_index(catalog: Catalog) -> _CatalogIndex:
     candidates: dict[str, list[_Entry]] = {}
 
     def add(name: str, entry: _Entry) -> None:
@@ -148,47 +137,23 @@ def _catalog_index(catalog: Catalog) -> _CatalogIndex:
         if best.method == "brand" and len(products) > 1:
             best = _Entry(best.drug_id, None, best.matched, "brand")
         exact[key] = best
-    index = _CatalogIndex(
-        exact=exact,
-        ambiguous=ambiguous,
-        keys=tuple(exact),
-    )
-    if len(_INDEXES) > 16:  # test fixtures make a few catalogs; keep the cache small
-        _INDEXES.clear()
-    _INDEXES[catalog.version] = index
-    return index
+    return _CatalogIndex(exact=exact, ambiguous=ambiguous, keys=tuple(exact))
 
 
-@dataclass(frozen=True)
-class VocabularyHit:
-    ingredient: str
-    source: str
+def _public_names(catalog: Catalog) -> Mapping[str, VocabularyHit]:
+    return catalog.derived("public_names", lambda: load_public_names(catalog.data_dir))
 
 
-@cache
-def _vocabulary() -> Mapping[str, VocabularyHit]:
-    """The public name lists, indexed once per process: key → (ingredient, source)."""
-    index: dict[str, VocabularyHit] = {}
-    path = VOCABULARY_DIR / "names.tsv"
-    with path.open(encoding="utf-8") as fh:
-        sources: dict[str, str] = {}
-        for line in fh:
-            if line.startswith("#"):
-                if line.startswith("#source\t"):
-                    _, code, label = line.rstrip("\n").split("\t", 2)
-                    sources[code] = label
-                continue
-            key, ingredient, code = line.rstrip("\n").split("\t")
-            index[key] = VocabularyHit(ingredient, sources.get(code, code))
-    return index
+def _word_lists(catalog: Catalog) -> WordLists:
+    return catalog.derived("word_lists", lambda: load_word_lists(catalog.data_dir))
 
 
-def vocabulary_lookup(text: str) -> VocabularyHit | None:
+def vocabulary_lookup(catalog: Catalog, text: str) -> VocabularyHit | None:
     """Look a name up in the public name lists only (exact key, then without salt words)."""
-    vocab = _vocabulary()
+    vocab = _public_names(catalog)
     hit = vocab.get(name_key(text))
     if hit is None:
-        key, _ = _stripped_key(text)
+        key, _ = _stripped_key(_word_lists(catalog), text)
         hit = vocab.get(key) if key else None
     return hit
 
@@ -231,7 +196,7 @@ def resolve_name(catalog: Catalog, text: str) -> Resolved:
     if entry is not None:
         return _hit(text, entry, 1.0)
 
-    stripped, salt = _stripped_key(text)
+    stripped, salt = _stripped_key(_word_lists(catalog), text)
     if stripped and stripped != key:
         entry = index.exact.get(stripped)
         if entry is not None:
@@ -243,7 +208,7 @@ def resolve_name(catalog: Catalog, text: str) -> Resolved:
     if ambiguous:
         return _unresolved(text, provenance="ambiguous: " + ", ".join(ambiguous))
 
-    vocab = _vocabulary()
+    vocab = _public_names(catalog)
     hit = vocab.get(key) or (vocab.get(stripped) if stripped else None)
     if hit is not None:
         covered = index.exact.get(name_key(hit.ingredient))

@@ -64,9 +64,65 @@ def covered_drug(catalog: Catalog, name: str) -> Drug:
 # --- the assessment and what to do now -----------------------------------------------------
 
 
+def _check_names(catalog: Catalog, request: AssessRequest) -> None:
+    """Contradictions only the catalog can see: a `replaces` naming another drug, a pump
+    block for a drug with no intrathecal product. One clear error; nothing guessed."""
+    from medguide.knowledge.names import resolve_name
+
+    def drug_id(name: str | None) -> str | None:
+        return resolve_name(catalog, name).drug_id if name else None
+
+    for i, med in enumerate(request.medications):
+        prior = med.replaces
+        if prior is None or prior.drug is None:
+            continue
+        new = drug_id(med.drug) or (drug_id(med.text.split()[0]) if med.text else None)
+        old = drug_id(prior.drug)
+        if new and old and new != old:
+            raise ServiceError(
+                f"'replaces' names {prior.drug!r}, another drug than the order's; a switch "
+                "to another drug is a new order beside a stopped one, not a change of dose",
+                field=f"medications.{i}.replaces.drug",
+            )
+    pump = request.pump
+    if pump is not None:
+        found = drug_id(pump.drug)
+        drug = catalog.drug(found) if found else None
+        if drug is not None and not any(p.route == "intrathecal" for p in drug.products):
+            raise ServiceError(
+                f"a pump block names {pump.drug!r}, which has no intrathecal product",
+                field="pump.drug",
+            )
+
+
+def _question_events(catalog: Catalog, request: AssessRequest, intents: tuple[str, ...]) -> Any:
+    """A question about stopping, asked with a regimen, is a wish to stop that regimen: the
+    assessment then plans the person's own taper."""
+    if "stopping" not in intents or any(e.kind == "wants_to_stop" for e in request.events):
+        return request
+    from medguide.clinical.request import Event
+
+    events = [Event(kind="wants_to_stop")] if request.medications else []
+    return request.model_copy(update={"events": (*request.events, *events)})
+
+
 def assess(catalog: Catalog, request: AssessRequest, now: datetime | None = None) -> Assessment:
-    """Every check on one request (DESIGN.md, "The assessment contract")."""
-    return _assess(catalog, request, now)
+    """Every check on one request (DESIGN.md, "The assessment contract").
+
+    A `question` is answered in the context of the regimen, and its answer comes back with
+    the assessment.
+    """
+    _check_names(catalog, request)
+    if not (request.question and request.question.strip()):
+        return _assess(catalog, request, now)
+    from dataclasses import replace
+
+    from medguide.answers import answer_question
+
+    reply = answer_question(catalog, request.question)
+    result = _assess(catalog, _question_events(catalog, request, reply.intents), now)
+    advice = tuple(dict.fromkeys([*result.advice, *reply.advice]))
+    return replace(result, advice=advice, answer=reply.as_dict())
 
 
 def triage(catalog: Catalog, query: TriageQuery, now: datetime | None = None) -> Assessment:

@@ -22,12 +22,11 @@ from typing import Any
 
 from timing import percentile
 
-import medguide.answers.answer as answer_module
 from medguide.answers import answer_question
 from medguide.answers.evaluate import evaluate, evaluate_blind, load_blind, load_cases
 from medguide.answers.semantic import available
-from medguide.knowledge.catalog import load_catalog
 from medguide.knowledge.consumer_words import ConsumerWords, consumer_vocabulary
+from medguide.knowledge.loader import load_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 BLIND = ROOT / "tests" / "eval" / "blind" / "questions.yaml"
@@ -39,15 +38,15 @@ def _blind(cat: Any, **kw: Any) -> dict[str, Any]:
     return {k: s[k] for k in ("passed", "pass_rate", "unsafe", "answerable_declined")}
 
 
-def _without_synonyms() -> ConsumerWords:
-    full = consumer_vocabulary()
+def _without_synonyms(cat: Any) -> ConsumerWords:
+    full = consumer_vocabulary(cat)
     return ConsumerWords(full.fillers, (), (), full.spanish)
 
 
 def _first_question_ms() -> float:
     code = (
         "import time; t=time.perf_counter();"
-        "from medguide.knowledge.catalog import load_catalog;"
+        "from medguide.knowledge.loader import load_catalog;"
         "from medguide.answers import answer_question;"
         "answer_question(load_catalog(), 'my 2 year old got into my baclofen');"
         "print((time.perf_counter()-t)*1000)"
@@ -66,10 +65,10 @@ def main() -> None:
     args = ap.parse_args()
     cat = load_catalog()
     out: dict[str, Any] = {"blind": _blind(cat)}
-    full = consumer_vocabulary
-    answer_module.consumer_vocabulary = _without_synonyms  # type: ignore[assignment]
+    full = consumer_vocabulary(cat)
+    cat._derived["consumer_words"] = _without_synonyms(cat)  # BM25 on the knowledge's words
     out["blind_without_synonyms"] = _blind(cat)
-    answer_module.consumer_vocabulary = full
+    cat._derived["consumer_words"] = full
     out["blind_semantic"] = _blind(cat, semantic=True) if available() else "extra not installed"
     out["in_repo"] = evaluate(cat, load_cases(IN_REPO)).summary()
 

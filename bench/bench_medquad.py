@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from medguide.answers import answer_question
-from medguide.knowledge.catalog import load_catalog
+from medguide.knowledge.loader import load_catalog
 
 DATA = (
     Path(__file__).resolve().parent.parent.parent

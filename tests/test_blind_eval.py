@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from medguide.answers.evaluate import BlindReport, evaluate_blind, load_blind
-from medguide.knowledge.catalog import Catalog, load_catalog
+from medguide.knowledge.catalog import Catalog
+from medguide.knowledge.loader import load_catalog
 
 BLIND = Path(__file__).parent / "eval" / "blind" / "questions.yaml"
 FINAL_PASS_RATE = 0.949  # bench/README.md, "Question answering on the blind set"

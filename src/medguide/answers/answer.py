@@ -76,7 +76,7 @@ def answer_question(
         return declined(question, "too_long", version)
     if looks_spanish(text) and not looks_like_injection(text):
         # Understood through the Spanish glossary; the safety parts are given in Spanish.
-        english = consumer_vocabulary().from_spanish(text)
+        english = consumer_vocabulary(catalog).from_spanish(text)
         return in_spanish(_answer(catalog, question, english, drug, semantic))
     return _answer(catalog, question, text, drug, semantic)
 
@@ -85,7 +85,7 @@ def _answer(catalog: Catalog, question: str, text: str, drug: str | None, semant
     version = catalog.version
 
     index = guide_index(catalog)
-    ents = _unknown_names(extract_entities(catalog, text), text, index.words)
+    ents = _unknown_names(catalog, extract_entities(catalog, text), text, index.words)
     draft = Draft()
     # Safety first: whatever else is asked, a situation (an amount swallowed, symptoms now,
     # a stop, a dose, a pump alarm) is assessed and an urgent one opens the answer.
@@ -99,12 +99,12 @@ def _answer(catalog: Catalog, question: str, text: str, drug: str | None, semant
     parts = split_question(text)
     default = drug or default_drug(catalog)
     results = [
-        classify(p, _unknown_names(extract_entities(catalog, p), p, index.words), default)
+        classify(p, _unknown_names(catalog, extract_entities(catalog, p), p, index.words), default)
         for p in parts
     ]
     if len(results) > 1:
         # a part that names no kind of question may say it in everyday words ("is loopy normal")
-        results = [r if r.intent else _vocabulary_intent(r) for r in results]
+        results = [r if r.intent else _vocabulary_intent(catalog, r) for r in results]
     whole = classify(text, ents, default)
     intents = _intents(results, whole)
     conf = min((r.confidence for r in results if r.intent), default=whole.confidence)
@@ -122,7 +122,9 @@ def _answer(catalog: Catalog, question: str, text: str, drug: str | None, semant
     if not intents:
         # Everyday words that ask a known kind of question ("stay in ur system" is about how
         # long it lasts); from the consumer vocabulary.
-        intents = tuple(i for i in consumer_vocabulary().intents_of(text) if i in INTENT_SECTIONS)
+        intents = tuple(
+            i for i in consumer_vocabulary(catalog).intents_of(text) if i in INTENT_SECTIONS
+        )
     # What the situation showed is answered even when the words name no intent.
     implied = implied_intent(reading, draft)
     added = None  # composed from, but not among the intents the words named
@@ -157,7 +159,7 @@ def _answer(catalog: Catalog, question: str, text: str, drug: str | None, semant
         intents = tuple(dict.fromkeys("brand_names" if i == "alternatives" else i for i in intents))
     method = "intent"
     if not intents:
-        query = f"{strip_names(text, ents, focus)} {consumer_vocabulary().expand(text)}"
+        query = f"{strip_names(text, ents, focus)} {consumer_vocabulary(catalog).expand(text)}"
         hits = index.search(query, drug=focus, limit=3)
         if semantic:
             from medguide.answers.semantic import rerank
@@ -221,7 +223,7 @@ _DRUG_SLOT = re.compile(
 )
 
 
-def _unknown_names(ents: Entities, text: str, known: frozenset[str]) -> Entities:
+def _unknown_names(catalog: Catalog, ents: Entities, text: str, known: frozenset[str]) -> Entities:
     """Words taken for medicine names: a laboratory value ("creatinine clearance 25") or a
     guessed word the knowledge itself uses is not one; a word nobody knows in the place of a
     medicine ("how much ozempic") is."""
@@ -233,11 +235,11 @@ def _unknown_names(ents: Entities, text: str, known: frozenset[str]) -> Entities
     unknown = [w for w in ents.unknown_drugs if not lab(w)]
     drugs = tuple(d for d in ents.drugs if d.drug_id is not None or not lab(d.query))
     if not drugs:
-        fillers = consumer_vocabulary().fillers
+        fillers = consumer_vocabulary(catalog).fillers
         for m in _DRUG_SLOT.finditer(low):
             w = m.group(2)
             new = w not in known and w not in STOPWORDS and w not in fillers and w not in unknown
-            if new and not consumer_vocabulary().expand(w) and w not in ents.substances:
+            if new and not consumer_vocabulary(catalog).expand(w) and w not in ents.substances:
                 unknown.append(w)
     return replace(ents, drugs=drugs, unknown_drugs=tuple(unknown))
 
@@ -297,8 +299,8 @@ def _missing_details(text: str, draft: Draft) -> list[str]:
     ]
 
 
-def _vocabulary_intent(r: IntentResult) -> IntentResult:
-    found = [i for i in consumer_vocabulary().intents_of(r.text) if i in INTENT_SECTIONS]
+def _vocabulary_intent(catalog: Catalog, r: IntentResult) -> IntentResult:
+    found = [i for i in consumer_vocabulary(catalog).intents_of(r.text) if i in INTENT_SECTIONS]
     return replace(r, intent=found[0], confidence=0.5) if found else r
 
 

@@ -222,12 +222,12 @@ _GENERAL = re.compile(
 _CLAUSE = re.compile(r"[,;.!?]+|\b(?:and|but|plus|then|now|also|since|after|y|pero)\b")
 
 
-def symptom_clauses(low: str) -> list[str]:
+def symptom_clauses(catalog: Catalog, low: str) -> list[str]:
     """The question cut into clauses, with the filler words people add dropped ("breathing
     really slow" is read as "breathing slow"); at most eight, for the triage to read."""
     from medguide.knowledge.consumer_words import consumer_vocabulary
 
-    fillers = consumer_vocabulary().fillers
+    fillers = consumer_vocabulary(catalog).fillers
     out: list[str] = []
     for clause in _CLAUSE.split(low):
         words = [w for w in clause.split() if w not in fillers]
@@ -484,7 +484,7 @@ def read_situation(catalog: Catalog, text: str, ents: Entities, focus: str) -> R
     symptoms: list[str] = []
     now = bool(_NOW.search(low)) and not _GENERAL.search(low)
     if now or events or ingestion is not None or ents.red_flags:
-        symptoms = symptom_clauses(low)
+        symptoms = symptom_clauses(catalog, low)
     if ents.red_flags and symptoms:
         symptoms += [f for f in ents.red_flags if f not in SELF_HARM_FLAGS]
     out.symptoms = bool(symptoms)
@@ -517,8 +517,10 @@ class Outcome:
 
 
 def assess_situation(catalog: Catalog, reading: Reading) -> Outcome | None:
+    # The same assessment as `medguide assess` (service.assess is this call, one to one;
+    # answers sit below the service layer, so they call the clinical function directly).
+    from medguide.clinical.assess import assess
     from medguide.clinical.request import AssessRequest
-    from medguide.service import assess
 
     try:
         result = assess(catalog, AssessRequest.model_validate(reading.request))

@@ -1,6 +1,7 @@
 """The consumer vocabulary (data/vocabulary/consumer_words.yaml): everyday words mapped to the
-words the knowledge is written in, filler words, and a Spanish glossary. Loaded once per
-process, validated strictly; used by question answering to find things, never to decide."""
+words the knowledge is written in, the kind of question they ask, filler words, and a Spanish
+glossary. Read by the catalog loader, validated strictly, built once per catalog on first use;
+used by question answering to find things, never to decide anything clinical."""
 
 from __future__ import annotations
 
@@ -8,12 +9,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
-from typing import Final
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-PATH: Final = Path(__file__).parent / "data" / "vocabulary" / "consumer_words.yaml"
+from medguide.knowledge.catalog import Catalog, read_consumer_words
 
 
 class _Strict(BaseModel):
@@ -74,24 +74,24 @@ def _word_rx(phrase: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w']){re.escape(phrase)}(?![\w'])")
 
 
-@cache
-def consumer_vocabulary() -> ConsumerWords:
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    raw = yaml.load(PATH.read_text(encoding="utf-8"), Loader=loader)
+def build_consumer_words(raw: Any) -> ConsumerWords:
+    """The validated, compiled vocabulary from the parsed file."""
     data = ConsumerWordsFile.model_validate(raw)
     spanish = sorted(((fold(k), v) for k, v in data.spanish.items()), key=lambda kv: -len(kv[0]))
+
+    def rx(words: tuple[str, ...]) -> re.Pattern[str]:
+        return re.compile("|".join(_word_rx(w.lower()).pattern for w in words))
+
     return ConsumerWords(
         fillers=frozenset(w.lower() for w in data.fillers),
-        synonyms=tuple(
-            (re.compile("|".join(_word_rx(w.lower()).pattern for w in s.words)), s.adds)
-            for s in data.synonyms
-        ),
-        intents=tuple(
-            (re.compile("|".join(_word_rx(w.lower()).pattern for w in s.words)), s.intent)
-            for s in data.synonyms
-            if s.intent
-        ),
+        synonyms=tuple((rx(s.words), s.adds) for s in data.synonyms),
+        intents=tuple((rx(s.words), s.intent) for s in data.synonyms if s.intent),
         spanish=tuple(dict(spanish).items()),
+    )
+
+
+def consumer_vocabulary(catalog: Catalog) -> ConsumerWords:
+    """The catalog's consumer vocabulary, built on first use."""
+    return catalog.derived(
+        "consumer_words", lambda: build_consumer_words(read_consumer_words(catalog.data_dir))
     )

@@ -85,7 +85,7 @@ def _answer(catalog: Catalog, question: str, text: str, drug: str | None, semant
     version = catalog.version
 
     index = guide_index(catalog)
-    ents = _unknown_names(catalog, extract_entities(catalog, text), text, index.words)
+    ents = _unknown_names(catalog, extract_entities(catalog, text, index.words), text, index.words)
     draft = Draft()
     # Safety first: whatever else is asked, a situation (an amount swallowed, symptoms now,
     # a stop, a dose, a pump alarm) is assessed and an urgent one opens the answer.
@@ -99,7 +99,11 @@ def _answer(catalog: Catalog, question: str, text: str, drug: str | None, semant
     parts = split_question(text)
     default = drug or default_drug(catalog)
     results = [
-        classify(p, _unknown_names(catalog, extract_entities(catalog, p), p, index.words), default)
+        classify(
+            p,
+            _unknown_names(catalog, extract_entities(catalog, p, index.words), p, index.words),
+            default,
+        )
         for p in parts
     ]
     if len(results) > 1:

@@ -39,22 +39,38 @@ def fold(text: str) -> str:
     return "".join(c for c in norm if not unicodedata.combining(c))
 
 
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9']*")
+
+
+def _padded(text: str) -> tuple[str, frozenset[str]]:
+    words = _TOKEN.findall(text.lower().replace("’", "'"))
+    return f" {' '.join(words)} ", frozenset(words)
+
+
+def _said(padded: str, words: frozenset[str], entry: tuple[str, ...]) -> bool:
+    """A word as a whole word, a phrase as a whole phrase (no regular expressions, so the
+    vocabulary costs nothing to build)."""
+    return any((f" {w} " in padded) if " " in w else (w in words) for w in entry)
+
+
 @dataclass(frozen=True)
 class ConsumerWords:
     fillers: frozenset[str]
-    synonyms: tuple[tuple[re.Pattern[str], str], ...]
-    intents: tuple[tuple[re.Pattern[str], str], ...]
+    synonyms: tuple[tuple[tuple[str, ...], str], ...]  # (everyday words, knowledge words)
+    intents: tuple[tuple[tuple[str, ...], str], ...]  # (everyday words, intent)
     spanish: tuple[tuple[str, str], ...]  # (folded phrase, English), longest phrase first
 
     def expand(self, text: str) -> str:
         """The words of the knowledge that the everyday words of `text` stand for."""
-        low = text.lower()
-        return " ".join(dict.fromkeys(adds for rx, adds in self.synonyms if rx.search(low)))
+        padded, words = _padded(text)
+        return " ".join(
+            dict.fromkeys(adds for ws, adds in self.synonyms if _said(padded, words, ws))
+        )
 
     def intents_of(self, text: str) -> tuple[str, ...]:
         """The kinds of question the everyday words of `text` ask, in the file's order."""
-        low = text.lower()
-        return tuple(dict.fromkeys(i for rx, i in self.intents if rx.search(low)))
+        padded, words = _padded(text)
+        return tuple(dict.fromkeys(i for ws, i in self.intents if _said(padded, words, ws)))
 
     def from_spanish(self, text: str) -> str:
         """A word-for-word English reading of a Spanish question (unknown words kept)."""
@@ -70,22 +86,18 @@ def _spanish_rx(spanish: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w'])(?:" + "|".join(re.escape(k) for k, _ in spanish) + r")(?![\w'])")
 
 
-def _word_rx(phrase: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![\w']){re.escape(phrase)}(?![\w'])")
-
-
 def build_consumer_words(raw: Any) -> ConsumerWords:
-    """The validated, compiled vocabulary from the parsed file."""
+    """The validated vocabulary from the parsed file."""
     data = ConsumerWordsFile.model_validate(raw)
     spanish = sorted(((fold(k), v) for k, v in data.spanish.items()), key=lambda kv: -len(kv[0]))
 
-    def rx(words: tuple[str, ...]) -> re.Pattern[str]:
-        return re.compile("|".join(_word_rx(w.lower()).pattern for w in words))
+    def norm(words: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(" ".join(_TOKEN.findall(w.lower())) for w in words)
 
     return ConsumerWords(
         fillers=frozenset(w.lower() for w in data.fillers),
-        synonyms=tuple((rx(s.words), s.adds) for s in data.synonyms),
-        intents=tuple((rx(s.words), s.intent) for s in data.synonyms if s.intent),
+        synonyms=tuple((norm(s.words), s.adds) for s in data.synonyms),
+        intents=tuple((norm(s.words), s.intent) for s in data.synonyms if s.intent),
         spanish=tuple(dict(spanish).items()),
     )
 

@@ -25,7 +25,7 @@ from medguide.knowledge.catalog import DATA_DIR, Catalog, compute_version, load_
 
 CACHE_FORMAT = 3
 # Derived indexes as costly to build as the catalog is to unpickle: kept with it.
-PERSISTED = ("interaction_index",)
+PERSISTED = ("interaction_index", "consumer_words")
 
 
 @cache
@@ -35,7 +35,8 @@ def code_key() -> str:
 
     here = Path(__file__).parent
     digest = hashlib.sha256(f"{medguide.__version__}:{CACHE_FORMAT}".encode())
-    for path in sorted([*(here / "models").glob("*.py"), here / "interaction_index.py"]):
+    kept = [here / "interaction_index.py", here / "consumer_words.py"]
+    for path in sorted([*(here / "models").glob("*.py"), *kept]):
         if path.exists():
             digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
@@ -66,9 +67,11 @@ def load(version: str) -> Catalog | None:
 
 
 def _to_state(cat: Catalog) -> dict[str, Any]:
+    from medguide.knowledge.consumer_words import consumer_vocabulary
     from medguide.knowledge.interaction_index import interaction_index
 
     interaction_index(cat)  # build it now, so it is kept
+    consumer_vocabulary(cat)  # and the consumer vocabulary (PyYAML is then never imported)
     return {
         "derived": {k: cat._derived[k] for k in PERSISTED if k in cat._derived},
         "version": cat.version,

@@ -41,7 +41,7 @@ def _blind(cat: Any, **kw: Any) -> dict[str, Any]:
 
 def _without_synonyms(cat: Any) -> ConsumerWords:
     full = consumer_vocabulary(cat)
-    return ConsumerWords(full.fillers, (), (), full.spanish)
+    return ConsumerWords(full.fillers, full.not_medicines, full.spellings, (), (), full.spanish)
 
 
 def _first_question_ms() -> dict[str, float]:

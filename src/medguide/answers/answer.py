@@ -96,7 +96,8 @@ def _answer(catalog: Catalog, question: str, text: str, drug: str | None, semant
     if looks_foreign(text):
         return declined(question, "other_language", version, draft, ents)
 
-    parts = split_question(text)
+    said = consumer_vocabulary(catalog).respell(text)  # "can u up my dose"
+    parts = split_question(said)
     default = drug or default_drug(catalog)
     results = [
         classify(
@@ -109,7 +110,7 @@ def _answer(catalog: Catalog, question: str, text: str, drug: str | None, semant
     if len(results) > 1:
         # a part that names no kind of question may say it in everyday words ("is loopy normal")
         results = [r if r.intent else _vocabulary_intent(catalog, r) for r in results]
-    whole = classify(text, ents, default)
+    whole = classify(said, ents, default)
     intents = _intents(results, whole)
     conf = min((r.confidence for r in results if r.intent), default=whole.confidence)
     if whole.intent == "emergency" or ents.red_flags:
@@ -221,6 +222,10 @@ def _answer(catalog: Catalog, question: str, text: str, drug: str | None, semant
     )
 
 
+# After another medicine is named: "with my wellbutrin", "and my xanax".
+_PARTNER_SLOT = re.compile(
+    r"\b(?:with|and|plus|alongside|on) (?:my|his|her|their|the)\s+([a-z][a-z-]{3,})\b"
+)
 _DRUG_SLOT = re.compile(
     r"\b(how much|how many|dose of|dosage of|doses of|dose for|injecting|inject|taking|take|on"
     r"|of my|with my|with)\s+([a-z][a-z-]{3,})\b"
@@ -238,12 +243,15 @@ def _unknown_names(catalog: Catalog, ents: Entities, text: str, known: frozenset
 
     unknown = [w for w in ents.unknown_drugs if not lab(w)]
     drugs = tuple(d for d in ents.drugs if d.drug_id is not None or not lab(d.query))
-    if not drugs:
-        fillers = consumer_vocabulary(catalog).fillers
-        for m in _DRUG_SLOT.finditer(low):
-            w = m.group(2)
+    vocab = consumer_vocabulary(catalog)
+    fillers = vocab.fillers | vocab.not_medicines
+    slots = [m.group(2) for m in _DRUG_SLOT.finditer(low)] if not drugs else []
+    slots += [m.group(1) for m in _PARTNER_SLOT.finditer(low)] if drugs else []
+    named = {d.query.lower() for d in drugs}
+    for w in slots:
+        if w not in named:
             new = w not in known and w not in STOPWORDS and w not in fillers and w not in unknown
-            if new and not consumer_vocabulary(catalog).expand(w) and w not in ents.substances:
+            if new and not vocab.expand(w) and w not in ents.substances:
                 unknown.append(w)
     return replace(ents, drugs=drugs, unknown_drugs=tuple(unknown))
 

@@ -12,6 +12,13 @@ from medguide.knowledge.catalog import Catalog
 _PER_DAY = re.compile(r"\b(a|per|each|every|in a|in one) day\b|\bdaily\b|/ ?day\b|\bdaily total\b")
 
 
+_HOW_OFTEN = re.compile(
+    r"\b(\d+|one|two|three|four|five|six) ?(x|times)\b|\btwice\b|\bevery \d+ ?h|\bq\d+h\b"
+    r"|\b(tid|tds|qid|qds|bid|bd)\b",
+    re.I,
+)
+
+
 def add_dose_check(catalog: Catalog, draft: Draft, focus: str, text: str, ents: Entities) -> None:
     """ "Is 120 mg ok?": the amount is checked as a day's total by the dose checks."""
     amounts = [
@@ -22,6 +29,13 @@ def add_dose_check(catalog: Catalog, draft: Draft, focus: str, text: str, ents: 
         and not re.search(re.escape(a.text) + r"\s*/", text)
     ]
     if not amounts:
+        return
+    if _HOW_OFTEN.search(text) and not _PER_DAY.search(text):
+        # a dose with a frequency that was not read is never checked as a day's total
+        draft.not_checked.append(
+            "the dose and how often it is taken could not be read together: ask a pharmacist "
+            "to add up the day's total"
+        )
         return
     a = amounts[0]
     name = next((d.query for d in ents.drugs if d.drug_id == focus and d.query != d.drug_id), focus)

@@ -196,7 +196,7 @@ _BREASTFEEDING = re.compile(r"\b(breast ?feed\w*|nursing|breast milk|pumping mil
 _REGIMEN = re.compile(
     r"\b(\d+(?:\.\d+)?) ?(mg|mcg|ml)?\b[^.?!\d]{0,25}?\b(once a day|once daily|twice a day"
     r"|twice daily|(?:two|three|four|five|2|3|4|5|six|6) times a day"
-    r"|(?:two|three|four|five|2|3|4|5) x a day"
+    r"|(?:two|three|four|five|2|3|4|5) ?x (?:a|per) day"
     r"|tid|tds|qid|bid|bd|qds|daily|a day|per day|every \d+ hours?|q\d+h|at night|at bedtime)\b",
     re.I,
 )

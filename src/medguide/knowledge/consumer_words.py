@@ -29,6 +29,8 @@ class Synonym(_Strict):
 
 class ConsumerWordsFile(_Strict):
     fillers: tuple[str, ...] = ()
+    not_medicines: tuple[str, ...] = ()
+    spellings: dict[str, str] = Field(default_factory=dict)
     synonyms: tuple[Synonym, ...] = ()
     spanish: dict[str, str] = Field(default_factory=dict)
 
@@ -56,6 +58,8 @@ def _said(padded: str, words: frozenset[str], entry: tuple[str, ...]) -> bool:
 @dataclass(frozen=True)
 class ConsumerWords:
     fillers: frozenset[str]
+    not_medicines: frozenset[str]
+    spellings: tuple[tuple[str, str], ...]
     synonyms: tuple[tuple[tuple[str, ...], str], ...]  # (everyday words, knowledge words)
     intents: tuple[tuple[tuple[str, ...], str], ...]  # (everyday words, intent)
     spanish: tuple[tuple[str, str], ...]  # (folded phrase, English), longest phrase first
@@ -71,6 +75,16 @@ class ConsumerWords:
         """The kinds of question the everyday words of `text` ask, in the file's order."""
         padded, words = _padded(text)
         return tuple(dict.fromkeys(i for ws, i in self.intents if _said(padded, words, ws)))
+
+    def respell(self, text: str) -> str:
+        """Text-speak written out, word by word; everything else kept as typed."""
+        table = dict(self.spellings)
+        return re.sub(
+            r"(?<![\w/])[a-z0-9/]+(?![\w/])",
+            lambda m: table.get(m.group(0).lower(), m.group(0)),
+            text,
+            flags=re.I,
+        )
 
     def from_spanish(self, text: str) -> str:
         """A word-for-word English reading of a Spanish question (unknown words kept)."""
@@ -96,6 +110,8 @@ def build_consumer_words(raw: Any) -> ConsumerWords:
 
     return ConsumerWords(
         fillers=frozenset(w.lower() for w in data.fillers),
+        not_medicines=frozenset(w.lower() for w in data.not_medicines),
+        spellings=tuple((k.lower(), v) for k, v in data.spellings.items()),
         synonyms=tuple((norm(s.words), s.adds) for s in data.synonyms),
         intents=tuple((norm(s.words), s.intent) for s in data.synonyms if s.intent),
         spanish=tuple(dict(spanish).items()),

@@ -73,6 +73,9 @@ FAQ_MIN_SCORE = 5.0
 # How many items of the answering section to show; a list (the products) is shown whole.
 SECTION_LIMIT: dict[str, int] = {
     "side_effects": 5,
+    "overdose": 2,
+    "emergency": 2,
+    "pregnancy": 2,
     "brand_names": 8,
     "uses": 4,
     "interaction_alcohol": 2,

@@ -8,4 +8,4 @@ python3 -m venv .venv
 .venv/bin/ruff check src tests bench scripts
 .venv/bin/ruff format --check src tests bench scripts
 .venv/bin/mypy src/medguide
-.venv/bin/pytest -q "$@"
+.venv/bin/pytest -q --cov --cov-report=term "$@"

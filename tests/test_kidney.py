@@ -146,8 +146,13 @@ def test_the_82_year_old() -> None:
     assert kidney["formula"] == "cockcroft_gault" and kidney["inputs"]["weight_kg"] == 70
     (f,) = result.findings
     assert f.code == "renal_dose_adjustment" and f.severity == "high"
-    assert f.details["suggested_daily"] == {"amount": 15.0, "unit": "mg"}
+    # half of the 40 mg a day an 82-year-old may otherwise take (the geriatric ceiling), the
+    # same maximum a titration plan for this person stops at (tests/test_plans_agree.py)
+    assert f.details["suggested_daily"] == {"amount": 20.0, "unit": "mg"}
+    assert f.details["kidney_max_daily"] == {"amount": 20.0, "unit": "mg"}
+    assert f.details["reference_max_daily"] == {"amount": 40.0, "unit": "mg"}
     assert f.details["current_daily"] == {"amount": 30.0, "unit": "mg"}
+    assert "at most about 20 mg a day (0.5 × the 40 mg a day otherwise allowed)" in f.message
     assert f.details["kidney"]["formula"] == "cockcroft_gault"
     assert {"S25", "S26"} <= set(f.sources)
     assert "reduce_dose" in f.advice
@@ -158,10 +163,12 @@ def test_the_82_year_old() -> None:
     [
         ({"crcl_ml_min": 95}, None, None, None),
         ({"crcl_ml_min": 80}, None, None, None),
-        ({"crcl_ml_min": 79.9}, "renal_dose_adjustment", "moderate", 20.0),  # 30 × 0.67
-        ({"crcl_ml_min": 50}, "renal_dose_adjustment", "moderate", 20.0),
-        ({"crcl_ml_min": 49}, "renal_dose_adjustment", "high", 15.0),
-        ({"egfr": 35}, "renal_dose_adjustment", "high", 15.0),
+        # 30 mg a day is within 0.67 × 80 (→ 50 in whole tablets) and 0.5 × 80 = 40: said as
+        # information with the kidney maximum, not as a dose to lower
+        ({"crcl_ml_min": 79.9}, "renal_dose_adjustment", "info", 30.0),
+        ({"crcl_ml_min": 50}, "renal_dose_adjustment", "info", 30.0),
+        ({"crcl_ml_min": 49}, "renal_dose_adjustment", "info", 30.0),
+        ({"egfr": 35}, "renal_dose_adjustment", "info", 30.0),
         ({"crcl_ml_min": 29}, "renal_avoid", "high", 5.0),
         ({"crcl_ml_min": 90, "dialysis": "hemodialysis"}, "renal_avoid", "critical", 5.0),
         ({"dialysis": "peritoneal"}, "renal_avoid", "critical", 5.0),
@@ -184,10 +191,10 @@ def test_kidney_bands(
 @pytest.mark.parametrize(
     ("patient", "dose", "per_day", "suggested"),
     [
-        ({"egfr": 50}, 10, 2, 10.0),  # regression: 20 × 0.67 was "about 13 mg", not makeable
-        ({"crcl_ml_min": 40}, 15, 3, 20.0),  # 22.5 → whole 5 mg tablets
-        ({"crcl_ml_min": 60}, 20, 3, 40.0),
-        ({"crcl_ml_min": 40}, 5, 1, 2.5),  # below one tablet the exact half is shown
+        ({"egfr": 50}, 20, 4, 50.0),  # 0.67 × 80 = 53.6 → 50 in whole 5 mg tablets
+        ({"crcl_ml_min": 40}, 20, 4, 40.0),  # 0.5 × 80
+        ({"crcl_ml_min": 60}, 25, 3, 50.0),
+        ({"crcl_ml_min": 40}, 5, 1, 5.0),  # within the kidney maximum: the dose stands
     ],
 )
 def test_suggested_daily_dose_is_practical(
@@ -196,6 +203,8 @@ def test_suggested_daily_dose_is_practical(
     (f,) = check_kidney(ctx_for(patient, dose=dose, per_day=per_day)).findings
     assert f.details["suggested_daily"]["amount"] == suggested
     assert suggested <= dose * per_day
+    over = dose * per_day > f.details["kidney_max_daily"]["amount"]
+    assert (f.severity != "info") is over
 
 
 @pytest.mark.parametrize(
@@ -245,10 +254,13 @@ def test_intrathecal_is_not_adjusted_by_oral_kidney_rules() -> None:
     assert result.findings == ()
 
 
-def test_incomplete_daily_total_gives_a_factor_not_a_dose() -> None:
+def test_incomplete_daily_total_gives_the_kidney_maximum() -> None:
+    # the maximum does not depend on the order, so it is known even when the order is not
     result = check_kidney(ctx_for({"crcl_ml_min": 40}, per_day=None))
     (f,) = result.findings
-    assert f.details["suggested_daily"] is None and f.details["dose_factor"] == 0.5
+    assert f.details["current_daily"] is None and f.details["dose_factor"] == 0.5
+    assert f.details["suggested_daily"] == {"amount": 40.0, "unit": "mg"}
+    assert f.severity == "high"  # not shown as within a limit it could not be compared with
 
 
 @settings(max_examples=200, deadline=None)

@@ -97,7 +97,7 @@ def test_titration_caps(
 def test_the_82_year_old_plan() -> None:
     k = KidneyFunction(crcl=KidneyValue("crcl", 31.3, "cockcroft_gault"))
     plan = plan_titration(baclofen(), start=START, age_years=82, kidney=k)
-    assert [s.daily for s in plan.steps] == [5, 15, 30]  # whole 5 mg tablets
+    assert [s.daily for s in plan.steps] == [5, 15]  # whole 5 mg tablets, under 20 mg a day
     kinds = {c.kind for c in plan.caps}
     assert {"label", "kidney", "age", "first_step"} <= kinds
     assert {"beers_kidney_avoid", "geriatric_dose_caution"} <= {w.code for w in plan.warnings}

@@ -14,6 +14,9 @@ from medguide.cli import app
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCKS = re.findall(r"```bash\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+HEREDOCS = dict(
+    re.findall(r"cat > ([\w.-]+\.json) <<'JSON'\n(.*?)\nJSON\n", "\n".join(BLOCKS), re.S)
+)
 HEREDOC = re.search(r"cat > case.json <<'JSON'\n(.*?)\nJSON\n", "\n".join(BLOCKS), re.S)
 SKIP = {"knowledge schema --write"}  # rewrites packaged files; covered by test_catalog
 
@@ -37,7 +40,8 @@ def test_readme_has_commands() -> None:
 def test_readme_command_runs(line: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert HEREDOC is not None
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "case.json").write_text(HEREDOC.group(1), encoding="utf-8")
+    for name, body in HEREDOCS.items():  # every file the README writes, as a reader would
+        (tmp_path / name).write_text(body, encoding="utf-8")
     args = shlex.split(line, comments=True)[1:]
     result = CliRunner().invoke(app, args)
     expected = 1 if "--fail-on" in args else 0

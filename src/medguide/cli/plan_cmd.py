@@ -207,6 +207,16 @@ def _render(plan: Plan, kidney: KidneyFunction) -> None:
         )
     if plan.max_daily is not None:
         typer.echo(f"maximum for this person: {plan.max_daily:g} {plan.unit}/day")
+    if plan.level is not None:
+        lv = plan.level
+        path = " → ".join(f"day {s['day']} {s['average']:.0f}" for s in lv["steps"])
+        typer.echo(f"level, typical person (ng/mL, daily average): {path}")
+        if lv.get("cleared_by_day"):
+            typer.echo(f"  essentially gone by day {lv['cleared_by_day']}")
+        typer.echo(
+            "  an illustration from published averages, not a prediction for you "
+            f"[{', '.join(lv['sources'])}]"
+        )
     for w in plan.warnings:
         src = f" [{', '.join(w.sources)}]" if w.sources else ""
         typer.echo(f"! {w.code}: {w.message}{src}")

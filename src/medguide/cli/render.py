@@ -230,6 +230,21 @@ def _words(key: str, value: Any) -> list[str]:
     return [f"{label}: {escape(str(value))}"]
 
 
+def _pk(value: dict[str, Any]) -> list[str]:
+    """Issue 18: the steady-state level against normal kidneys, one line per drug."""
+    lines = []
+    for drug_id, lv in value.items():
+        ss = lv["steady_state"]
+        lines.append(
+            f"level {escape(drug_id)}: steady state about [bold]{ss['average']:.0f} ng/mL[/bold]"
+            f" (9 in 10 people {ss['average_band_low']:.0f}-{ss['average_band_high']:.0f}), "
+            f"{lv['fold_vs_normal_kidneys']:.1f} × normal kidneys, half-life "
+            f"{lv['half_life_h']:.1f} h [dim](an illustration, not a prediction; "
+            f"{escape(', '.join(lv['sources']))})[/dim]"
+        )
+    return lines
+
+
 _COMPUTED: dict[str, Callable[[Any], list[str]]] = {
     "resolved": _resolved,
     "daily_totals": _totals,
@@ -239,6 +254,7 @@ _COMPUTED: dict[str, Callable[[Any], list[str]]] = {
     "pump": _pump,
     "changes": _changes,
     "missed_dose": _missed,
+    "pk": _pk,
     "interactions_screened": lambda v: [f"screened together: {escape(', '.join(v))}"],
     "now_assumed": lambda v: [f"[dim]{escape(v)}[/dim]"],
 }

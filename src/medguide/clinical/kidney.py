@@ -28,6 +28,7 @@ from medguide.clinical.kidney_function import (
     compute_kidney_function,
     creatinine_mg_dl,
 )
+from medguide.clinical.limits import Ceiling, normal_kidney_max
 from medguide.knowledge.models.drug import Drug, Renal, RenalBand
 from medguide.units import fmt_number
 
@@ -140,7 +141,12 @@ def _solid_step(drug: Drug, route: str, unit: str) -> float | None:
 
 
 def _renal_finding(
-    drug: Drug, decision: RenalDecision, daily: float | None, unit: str, route: str
+    drug: Drug,
+    decision: RenalDecision,
+    daily: float | None,
+    unit: str,
+    route: str,
+    reference: Ceiling | None,
 ) -> Finding | None:
     band = decision.band
     details: dict[str, Any] = {
@@ -156,30 +162,42 @@ def _renal_finding(
         assert band.dose_factor is not None
         factor = band.dose_factor
         details["dose_factor"] = factor
-        if daily is not None:
-            # Rounded down to what the solid products can make (whole tablets or packets),
-            # else to 0.5 of the unit: a kidney adjustment never raises a dose.
-            exact = daily * factor
-            step = _solid_step(drug, route, unit)
-            suggested = min(daily, int(exact * 2) / 2)
-            if step is not None and exact >= step:
-                suggested = min(suggested, math.floor(exact / step + 1e-9) * step)
-            details["suggested_daily"] = {"amount": suggested, "unit": unit}
-            what = (
-                f"about {fmt_number(suggested)} {unit} a day instead of {fmt_number(daily)} {unit} "
-                f"(× {factor:g})"
-            )
-        else:
+        if reference is None:
             details["suggested_daily"] = None
-            what = f"about {factor:g} × the usual daily dose (the current total is not known)"
+            what = f"about {factor:g} × the usual daily dose (no maximum is known to scale)"
+            severity = band.severity
+        else:
+            # The kidney-adjusted maximum: the factor of what this person could otherwise
+            # take (clinical/limits.py), rounded down to what the solid products can make.
+            limit = reference.amount * factor
+            step = _solid_step(drug, route, unit)
+            if step is not None and limit >= step:
+                limit = math.floor(limit / step + 1e-9) * step
+            details["kidney_max_daily"] = {"amount": limit, "unit": unit}
+            details["reference_max_daily"] = {"amount": reference.amount, "unit": unit}
+            over = daily is not None and daily > limit + 1e-9
+            suggested = min(daily, limit) if daily is not None else limit
+            details["suggested_daily"] = {"amount": suggested, "unit": unit}
+            severity = band.severity if over or daily is None else "info"
+            shown = (
+                f"{fmt_number(daily)} {unit} a day is ordered"
+                if daily is not None
+                else "the daily total is not known"
+            )
+            what = (
+                f"at most about {fmt_number(limit)} {unit} a day ({factor:g} × the "
+                f"{fmt_number(reference.amount)} {unit} a day otherwise allowed); {shown}"
+            )
+            if daily is not None and not over:
+                what += ", within it"
         return Finding(
             code="renal_dose_adjustment",
-            severity=band.severity,
-            message=f"{drug.name}: with {decision.describe()}, give a lower dose: {what}. "
+            severity=severity,
+            message=f"{drug.name}: with {decision.describe()}, the dose is lower: {what}. "
             f"{band.text}",
             drugs=(drug.id,),
             details=details,
-            advice=("reduce_dose", "contact_prescriber"),
+            advice=("reduce_dose", "contact_prescriber") if severity != "info" else (),
             sources=band.sources,
         )
     if band.action == "avoid":
@@ -212,6 +230,7 @@ def check_kidney(ctx: Context) -> CheckResult:
     kidney = ctx.patient.kidney
     findings: list[Finding] = []
     not_checked: list[NotChecked] = []
+    pk: dict[str, Any] = {}  # issue 18: level figures for reduced kidneys
     totals = ctx.daily_totals
     drug_ids = tuple(dict.fromkeys(o.name.drug_id for o in ctx.orders if o.name.drug_id))
     for drug_id in drug_ids:
@@ -262,11 +281,58 @@ def check_kidney(ctx: Context) -> CheckResult:
             )
         for total in mine:
             daily = total.amount if total.complete else None
-            finding = _renal_finding(drug, decision, daily, total.unit, total.route)
+            reference = normal_kidney_max(
+                drug, total.route, total.unit, ctx.patient.age_years, ctx.patient.weight_kg
+            )
+            finding = _renal_finding(drug, decision, daily, total.unit, total.route, reference)
             if finding is not None:
                 findings.append(finding)
+        # --- issue 18 (pharmacokinetics): the steady-state level against normal kidneys ---
+        if decision.band.action != "none":
+            level = _pk_figures(ctx, drug, kidney)
+            if level is not None:
+                pk[drug.id] = level
+    computed: dict[str, Any] = {"kidney": kidney.as_dict()}
+    if pk:
+        computed["pk"] = pk
     return CheckResult(
         findings=tuple(findings),
         not_checked=tuple(not_checked),
-        computed={"kidney": kidney.as_dict()},
+        computed=computed,
     )
+
+
+def _pk_figures(ctx: Context, drug: Drug, kidney: KidneyFunction) -> dict[str, Any] | None:
+    """Issue 18: the closed-form steady state of the drug's oral orders at this kidney
+    function (`medguide.pk.steady`, standard library only), or None when the knowledge has
+    no model figures or the orders give no dose and frequency. An illustration, never a
+    prediction for the person; the figures say so."""
+    from medguide.pk.params import pk_parameters
+    from medguide.pk.steady import compute_steady_state
+
+    params = pk_parameters(drug)
+    doses = [
+        d
+        for d in ctx.doses
+        if d.drug.id == drug.id
+        and d.route == "oral"
+        and d.unit == "mg"
+        and d.amount
+        and d.doses_per_day
+        and not d.order.prn
+    ]
+    if params is None or not doses:
+        return None
+    daily = sum(d.amount * d.doses_per_day for d in doses if d.amount and d.doses_per_day)
+    per_day = max(d.doses_per_day or 0.0 for d in doses)
+    value = kidney.value_for("crcl")
+    figures = compute_steady_state(
+        params,
+        daily / per_day,
+        per_day,
+        value.value if value is not None else None,
+        on_dialysis=kidney.dialysis is not None,
+    ).as_dict()
+    if len(doses) > 1:
+        figures["assumption"] = "several orders: their daily total taken in even doses"
+    return figures

@@ -197,6 +197,72 @@ def _largest_daily_max_mg(drug: Drug, route: str) -> tuple[float, tuple[str, ...
     return best
 
 
+def compute_expected_course(drug: Drug, amount_mg: float, ing: Ingested) -> dict[str, Any] | None:
+    """Issue 18: when the level would be expected to peak and to fall back under the top of
+    the usual range after an oral ingestion (`medguide.pk.course`), with the population band;
+    None when the knowledge has no model figures. An illustration, never a prediction."""
+    from medguide.pk.params import pk_parameters
+
+    params = pk_parameters(drug)
+    if params is None:
+        return None
+    from medguide.pk.course import compute_overdose_course
+
+    course = compute_overdose_course(
+        params,
+        amount_mg,
+        hours_ago=ing.hours_ago,
+        crcl_ml_min=ing.kidney_ml_min,
+        on_dialysis=ing.dialysis,
+        subjects=200,
+    )
+    out = course.as_dict()
+    peak, until = course.peak_h, course.above_window_until_h
+    text = (
+        "Expected course (an illustration, not a prediction): the level peaks about "
+        f"{peak.typical:g} h after it was taken"
+    )
+    if until.typical is not None:
+        band = (
+            f" (9 in 10 people {until.low:.0f}-{until.high:.0f} h)"
+            if until.low is not None and until.high is not None
+            else ""
+        )
+        text += (
+            f" and falls back under the top of the usual range after about "
+            f"{until.typical:.0f} h{band}; symptoms can outlast it"
+        )
+    if course.crcl_assumed and not ing.dialysis:
+        out["note"] = "kidney function not given: normal kidneys assumed"
+        text += "; normal kidneys assumed, with weak kidneys it lasts far longer"
+    weak = ing.dialysis or (ing.kidney_ml_min is not None and ing.kidney_ml_min < 30)
+    if weak and until.typical is not None and params.dialysis_clearance is not None:
+        # With failing kidneys, what one haemodialysis session starting now would change.
+        now = ing.hours_ago or 0.0
+        with_hd = compute_overdose_course(
+            params,
+            amount_mg,
+            hours_ago=ing.hours_ago,
+            crcl_ml_min=ing.kidney_ml_min,
+            on_dialysis=ing.dialysis,
+            dialysis_starts_h=(now,),
+            subjects=200,
+        )
+        hd_until = with_hd.above_window_until_h
+        out["with_hemodialysis_now"] = {
+            "session_h": [list(w) for w in with_hd.curves.dialysis_h],
+            "above_window_until_h_after_ingestion": hd_until.as_dict(),
+            "sources": list(with_hd.sources),
+        }
+        if hd_until.typical is not None:
+            text += (
+                f"; one haemodialysis session starting now would shorten that to about "
+                f"{hd_until.typical:.0f} h"
+            )
+    out["summary"] = text + "."
+    return out
+
+
 def check_overdose(drug: Drug, ing: Ingested) -> OverdoseResult:
     """Assess one ingestion of `drug`. Raises OverdoseInputError when it cannot be read."""
     route = _route_of(ing)
@@ -221,6 +287,18 @@ def check_overdose(drug: Drug, ing: Ingested) -> OverdoseResult:
         "population": "child" if child else "adult",
         "assumptions": assumptions,
     }
+
+    # --- issue 18 (pharmacokinetics): the expected course of the level, an illustration ---
+    if route == "oral" and amount_mg:
+        if child:
+            not_checked.append(
+                NotChecked("pk_course", "the level course uses adult figures", (drug.id,))
+            )
+        else:
+            course = compute_expected_course(drug, amount_mg, ing)
+            if course is not None:
+                computed["course"] = course
+                notes.append(course["summary"])
 
     reasons.extend(f"{a} (worst case)" for a in assumptions)
     if section is None:

@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 from medguide.clinical.amounts import LIQUID_FORMS, route_unit
 from medguide.clinical.kidney import KidneyFunction, renal_decision
+from medguide.clinical.limits import normal_kidney_max
 from medguide.knowledge.models.base import Quantity
 from medguide.knowledge.models.drug import DoseRule, Drug, Product
 from medguide.units import mass_in_unit
@@ -146,6 +147,7 @@ class Plan:
     product_name: str | None = None
     concentration: str | None = None
     inputs: Mapping[str, Any] = field(default_factory=dict)
+    level: Mapping[str, Any] | None = None  # issue 18: the level across the plan (with_level)
 
     @property
     def end(self) -> date:
@@ -166,7 +168,26 @@ class Plan:
             "warnings": [w.as_dict() for w in self.warnings],
             "sources": list(self.sources),
             "inputs": dict(self.inputs),
+            **({"level": dict(self.level)} if self.level is not None else {}),
         }
+
+
+def with_level(
+    plan: Plan, drug: Drug, crcl_ml_min: float | None, on_dialysis: bool = False
+) -> Plan:
+    """Issue 18: the plan with how the level moves across its steps (`medguide.pk.course`;
+    an illustration, never a prediction), for oral plans in mg of a drug with model figures;
+    otherwise the plan unchanged. numpy is imported only here."""
+    from medguide.pk.params import pk_parameters
+
+    params = pk_parameters(drug)
+    if params is None or plan.route != "oral" or plan.unit != "mg" or not plan.steps:
+        return plan
+    from medguide.pk.course import compute_plan_level
+
+    steps = [(s.days, s.dose, s.doses_per_day) for s in plan.steps]
+    level = compute_plan_level(params, steps, crcl_ml_min, on_dialysis=on_dialysis)
+    return replace(plan, level=level.as_dict())
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -523,12 +544,23 @@ def plan_titration(
             decision = renal_decision(drug.renal, kidney)
             if decision is not None and decision.band.action != "none":
                 band = decision.band
-                usual = label_max if label_max is not None else max(d * n for d, n, _ in steps_in)
+                # the same kidney-adjusted maximum the assessment applies (clinical/limits.py)
+                reference = normal_kidney_max(drug, route, unit, age_years, weight_kg)
+                usual = (
+                    reference.amount
+                    if reference is not None
+                    else label_max
+                    if label_max is not None
+                    else max(d * n for d, n, _ in steps_in)
+                )
                 if band.action == "reduce":
                     assert band.dose_factor is not None
                     factor = band.dose_factor
                     kcap = usual * factor
-                    why = f"{decision.describe()}: about {factor:g} × the usual dose. {band.text}"
+                    why = (
+                        f"{decision.describe()}: at most {factor:g} × the {usual:g} {unit}/day "
+                        f"otherwise allowed. {band.text}"
+                    )
                 else:
                     fb = _q(band.if_unavoidable_daily, unit)
                     kcap = fb if fb is not None else 0.0

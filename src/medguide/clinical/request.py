@@ -18,7 +18,8 @@ MAX_MEDICATIONS = 100  # a list longer than this is refused, not screened slowly
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # built on first use: a command that never reads a model never pays for building it
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Patient(Strict):

@@ -127,4 +127,6 @@ def load_catalog() -> Catalog:
     if cat is None:
         cat = load_catalog_from(DATA_DIR)
         store(cat)
+    # The catalog lives as long as the process: later collections need not walk it again.
+    gc.freeze()
     return cat

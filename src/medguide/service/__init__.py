@@ -11,6 +11,7 @@ clinical decision of its own.
 | someone took too much | `overdose` | `OverdoseQuery` | `Assessment` |
 | a forgotten dose | `missed_dose` | `MissedDoseQuery` | `MissedDoseAdvice` |
 | plans | `plan_titrate`, `plan_taper` | `PlanQuery` | `PlanResult` |
+| the level over time | `pk` | `PkQuery` | `PkResult` |
 | questions | `answer` | text | `Answer` |
 | the drug guide | `guide` | drug name | `Guide` |
 
@@ -28,6 +29,7 @@ from medguide.service.jobs import (
     guide,
     missed_dose,
     overdose,
+    pk,
     plan_taper,
     plan_titrate,
     triage,
@@ -35,6 +37,8 @@ from medguide.service.jobs import (
 from medguide.service.queries import (
     MissedDoseQuery,
     OverdoseQuery,
+    PkQuery,
+    PkResult,
     PlanQuery,
     PlanResult,
     TriageQuery,
@@ -43,6 +47,8 @@ from medguide.service.queries import (
 __all__ = [
     "MissedDoseQuery",
     "OverdoseQuery",
+    "PkQuery",
+    "PkResult",
     "PlanQuery",
     "PlanResult",
     "ServiceError",
@@ -53,6 +59,7 @@ __all__ = [
     "guide",
     "missed_dose",
     "overdose",
+    "pk",
     "plan_taper",
     "plan_titrate",
     "triage",

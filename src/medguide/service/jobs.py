@@ -20,6 +20,8 @@ from medguide.service.errors import ServiceError
 from medguide.service.queries import (
     MissedDoseQuery,
     OverdoseQuery,
+    PkQuery,
+    PkResult,
     PlanQuery,
     PlanResult,
     TriageQuery,
@@ -344,7 +346,7 @@ def plan_titrate(catalog: Catalog, query: PlanQuery) -> PlanResult:
         )
     except PlanError as exc:
         raise ServiceError(str(exc)) from None
-    return PlanResult(plan, kidney, catalog.version)
+    return PlanResult(_with_level(plan, drug, kidney), kidney, catalog.version)
 
 
 def plan_taper(catalog: Catalog, query: PlanQuery) -> PlanResult:
@@ -378,7 +380,139 @@ def plan_taper(catalog: Catalog, query: PlanQuery) -> PlanResult:
         )
     except PlanError as exc:
         raise ServiceError(str(exc)) from None
-    return PlanResult(plan, kidney, catalog.version)
+    return PlanResult(_with_level(plan, drug, kidney), kidney, catalog.version)
+
+
+def _with_level(plan: Any, drug: Drug, kidney: Any) -> Any:
+    """Issue 18: the plan with how the level moves across its steps, for these kidneys."""
+    from medguide.clinical.plans import with_level
+
+    value = kidney.value_for("crcl")
+    return with_level(plan, drug, value.value if value else None, kidney.dialysis is not None)
+
+
+# --- pharmacokinetics (issue 18) -------------------------------------------------------------
+
+_MASS_MG = {"mg": 1.0, "g": 1000.0, "mcg": 0.001}
+
+
+def pk(catalog: Catalog, query: PkQuery) -> PkResult:
+    """The level of a regimen over time for the person's kidneys: steady state, time to it
+    and accumulation against normal kidneys, with the population band and the sources. An
+    illustration from published averages, never a prediction for the person."""
+    from medguide.clinical.context import compute_patient_values
+    from medguide.clinical.orders import parse_medication
+    from medguide.clinical.request import Medication
+    from medguide.pk.params import pk_parameters
+
+    patient = query.patient
+    if patient.age_years is not None and patient.age_years < 18:
+        raise ServiceError(
+            "the model uses adult figures; it is not computed under 18 years", field="patient"
+        )
+    if query.dialysis_at_h and patient.dialysis not in (None, "hemodialysis"):
+        raise ServiceError("dialysis sessions are for haemodialysis", field="dialysis_at_h")
+    if query.dialysis_at_h and patient.dialysis is None:
+        patient = patient.model_copy(update={"dialysis": "hemodialysis"})
+    values = compute_patient_values(patient)
+    if values.kidney_error is not None:
+        raise ServiceError(values.kidney_error, field="patient")
+    kidney = values.kidney
+    on_dialysis = kidney.dialysis is not None
+    crcl = kidney.value_for("crcl")
+    if crcl is not None:
+        crcl_value: float | None = crcl.value
+        kidneys = crcl.label()
+    elif on_dialysis:
+        crcl_value, kidneys = None, "on dialysis, no creatinine clearance given"
+    elif patient.serum_creatinine_mg_dl is not None or patient.serum_creatinine_umol_l is not None:
+        raise ServiceError(
+            "; ".join(kidney.missing) or "creatinine clearance could not be worked out",
+            field="patient",
+        )
+    else:
+        crcl_value, kidneys = None, "not given: normal kidneys assumed"
+
+    drug = covered_drug(catalog, query.drug)
+    order = parse_medication(catalog, Medication(drug=query.drug, frequency=query.frequency), 0)
+    per = order.doses_per_day
+    if per is None:
+        raise ServiceError(
+            f"frequency {query.frequency!r} cannot be read (try TID, QID, 'twice a day')",
+            field="frequency",
+        )
+    if abs(per - round(per)) > 1e-9 or round(per) < 1:
+        raise ServiceError(
+            f"frequency {query.frequency!r} is not a whole number of doses a day",
+            field="frequency",
+        )
+    per_day = round(per)
+    params = pk_parameters(drug)
+    if params is None:
+        raise ServiceError(
+            f"the knowledge has no pharmacokinetic figures for {drug.name}", kind="not_found"
+        )
+    dose_mg = _pk_dose_mg(drug, query.product or order.name.product_id, query.dose, query.unit)
+    schedule = _pk_schedule(query, dose_mg, per_day)
+    from medguide.pk.course import compute_level_summary
+
+    try:
+        summary = compute_level_summary(
+            params,
+            schedule,
+            crcl_value,
+            on_dialysis=on_dialysis,
+            dialysis_starts_h=query.dialysis_at_h,
+            dialysis_hours=query.session_hours,
+            subjects=query.subjects,
+            seed=query.seed,
+        )
+    except ValueError as exc:
+        raise ServiceError(str(exc)) from None
+    return PkResult(
+        summary=summary,
+        kidneys=kidneys,
+        dose_mg=dose_mg,
+        doses_per_day=per_day,
+        days=query.days,
+        doses=len(schedule.times_h),
+        knowledge_version=catalog.version,
+    )
+
+
+def _pk_dose_mg(drug: Drug, product_id: str | None, dose: float, unit: str) -> float:
+    if unit in _MASS_MG:
+        return dose * _MASS_MG[unit]
+    if unit == "mL":
+        chosen = drug.product(product_id) if product_id else None
+        conc = chosen.concentration if chosen is not None else None
+        if conc is None:
+            raise ServiceError(
+                "a dose in mL needs a liquid product (e.g. Ozobax, or product fleqsuvy)",
+                field="unit",
+            )
+        return float(dose * conc.per_ml * _MASS_MG[conc.amount_unit])
+    raise ServiceError(f"unit {unit!r} is not one of mg, g, mcg, mL", field="unit")
+
+
+def _pk_schedule(query: PkQuery, dose_mg: float, per_day: int) -> Any:
+    from medguide.pk.schedule import add_dose, miss, regular
+
+    try:
+        s = regular(dose_mg, per_day, query.days, query.times_h)
+    except ValueError as exc:
+        raise ServiceError(str(exc), field="times_h") from None
+    for n in query.missed:
+        if not 1 <= n <= len(s.times_h):
+            raise ServiceError(
+                f"missed dose {n}: the schedule has doses 1 to {len(s.times_h)}", field="missed"
+            )
+        s = miss(s, n - 1)
+    for at_h, mg in query.extra:
+        if at_h < 0 or mg <= 0:
+            raise ServiceError("an extra dose needs a time from 0 h and an amount", field="extra")
+        s = add_dose(s, at_h, mg)
+    return s
 
 
 # --- questions and the guide ---------------------------------------------------------------

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, model_validator
 
-from medguide.clinical.kidney_function import KidneyFunction
-from medguide.clinical.plans import Plan
 from medguide.clinical.request import Patient, Strict
+
+if TYPE_CHECKING:  # an assessment never needs the planner, nor numpy, loaded
+    from medguide.clinical.kidney_function import KidneyFunction
+    from medguide.clinical.plans import Plan
+    from medguide.pk.course import PkSummary
 
 Route = Literal["oral", "intrathecal"]
 
@@ -155,5 +158,50 @@ class PlanResult:
         return {
             "plan": self.plan.as_dict(),
             "kidney": self.kidney.as_dict(),
+            "knowledge_version": self.knowledge_version,
+        }
+
+
+class PkQuery(Strict):
+    """What a regimen does to the level over time, for one person (issue 18)."""
+
+    drug: str = Field(default="baclofen", max_length=200)
+    dose: float = Field(gt=0, le=100_000)
+    unit: str = Field(default="mg", max_length=20)
+    frequency: str = Field(max_length=80)
+    days: int = Field(default=7, ge=1, le=90)
+    times_h: tuple[float, ...] | None = Field(default=None, max_length=12)  # hours of the day
+    product: str | None = Field(default=None, max_length=80)
+    missed: tuple[int, ...] = Field(default=(), max_length=100)  # dose numbers, from 1
+    extra: tuple[tuple[float, float], ...] = Field(default=(), max_length=100)  # (hour, mg)
+    dialysis_at_h: tuple[float, ...] = Field(default=(), max_length=60)  # session starts
+    session_hours: float | None = Field(default=None, gt=0, le=24)
+    subjects: int = Field(default=1000, ge=10, le=200_000)
+    seed: int = Field(default=0, ge=0)
+    patient: Patient = Patient()
+
+
+@dataclass(frozen=True)
+class PkResult:
+    """The level summary with the regimen and kidney function it was computed for."""
+
+    summary: PkSummary
+    kidneys: str
+    dose_mg: float
+    doses_per_day: int
+    days: int
+    doses: int
+    knowledge_version: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "pk": self.summary.as_dict(),
+            "schedule": {
+                "dose_mg": self.dose_mg,
+                "doses_per_day": self.doses_per_day,
+                "days": self.days,
+                "doses": self.doses,
+            },
+            "kidneys": self.kidneys,
             "knowledge_version": self.knowledge_version,
         }

@@ -344,9 +344,26 @@ class InteractionNote(Sourced):
 
 
 class PkParameter(Sourced):
+    """One pharmacokinetic figure with its unit, the spread the sources report, and, for the
+    simulation's population band, the between-person variability (a coefficient of variation
+    of a log-normal parameter). A value the team had to choose is marked `judgment`."""
+
     name: Code
     value: float | None = None
     unit: str | None = None
+    range: Range | None = Field(
+        default=None, description="spread of the published figures (low..high, same unit)"
+    )
+    variability_cv: float | None = Field(
+        default=None, ge=0, le=2, description="between-person CV (0.21 = 21 %), log-normal"
+    )
+
+    @model_validator(mode="after")
+    def _value_in_range(self) -> PkParameter:
+        r = self.range
+        if r is not None and self.value is not None and not r.contains(self.value):
+            raise ValueError(f"{self.name}: value {self.value:g} is outside its range")
+        return self
 
 
 class Drug(Model):

@@ -38,16 +38,17 @@ def bench_cached_load(runs: int = 30) -> list[float]:
     import tempfile
 
     from medguide.knowledge import catalog as catalog_module
+    from medguide.knowledge import loader
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["MEDGUIDE_CACHE_DIR"] = tmp
         os.environ.pop("MEDGUIDE_NO_CACHE", None)
-        catalog_module._store(catalog_module.load_catalog_from(catalog_module.DATA_DIR))
+        loader.store(catalog_module.load_catalog_from(catalog_module.DATA_DIR))
         times = []
         for _ in range(runs):
             t = time.perf_counter()
             version = catalog_module.compute_version()
-            assert catalog_module._cached(version) is not None
+            assert loader.load(version) is not None
             times.append((time.perf_counter() - t) * 1000)
     return times
 

@@ -15,3 +15,16 @@ settings.register_profile("explore", max_examples=2000)
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "default")
 )
+
+
+import pytest  # noqa: E402
+
+from medguide.knowledge.catalog import Catalog  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def real() -> Catalog:
+    """The packaged catalog (loaded once per process)."""
+    from medguide.knowledge.loader import load_catalog
+
+    return load_catalog()

@@ -142,9 +142,12 @@ def test_unknown_and_uncovered_drugs() -> None:
     unknown = [f for f in a.findings if f.code == "unknown_drug"]
     assert len(unknown) == 1 and unknown[0].drugs == ("xyzzyq",)
     assert total(a) == 30  # the rest is still checked
-    b = run("warfarin 5 mg daily")
+    b = run("zuclopenthixol 5 mg daily")  # known by name only
     assert "unknown_drug" not in codes(b)
     assert any("not cover" in n.reason for n in b.not_checked)
+    c = run("warfarin 5 mg daily")  # a class entry: known by class, no monograph
+    assert "unknown_drug" not in codes(c)
+    assert any("known by class only" in n.reason for n in c.not_checked)
 
 
 def test_missing_age_is_reported_not_assumed() -> None:

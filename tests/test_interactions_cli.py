@@ -83,13 +83,18 @@ def test_no_interaction(app: typer.Typer) -> None:
 
 def test_unknown_names_are_reported_and_the_rest_screened(app: typer.Typer) -> None:
     code, out, _ = run(app, "baclofen", "qwertyzine", "oxycodone", "--json")
-    assert code == 0
+    assert code == exitcodes.NOT_ALL_CHECKED  # screened, but not everything
     data = json.loads(out)
+    assert data["summary"]["complete"] is False
+    assert data["summary"]["pairs"] == 3 and data["summary"]["pairs_not_screened"] == 2
     assert [u["code"] for u in data["unknown"]] == ["unknown_drug"]
     assert data["unknown"][0]["drugs"] == ["qwertyzine"]
     assert [f["details"]["rule"] for f in data["findings"]] == ["baclofen_opioid"]
     code, out, _ = run(app, "baclofen", "qwertyzine", "oxycodone")
     assert "Unknown:" in out and "qwertyzine" in out
+    # what was not checked comes first
+    assert out.startswith("Not fully checked: 1 name not recognised")
+    assert "2 of 3 pairs were not screened" in out
 
 
 def test_route_option(app: typer.Typer) -> None:
@@ -104,7 +109,7 @@ def test_route_option(app: typer.Typer) -> None:
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["baclofen"] * 500, exitcodes.BAD_INPUT, "500 names given; at most 50"),
+        (["baclofen"] * 500, exitcodes.BAD_INPUT, "500 names given; at most 100"),
         (["baclofen"], exitcodes.BAD_INPUT, "at least two"),
         (["qwertyzine", "zzzzplex"], exitcodes.NOT_FOUND, "none of the names"),
         (["baclofen", "oxycodone", "--route", "baclofen"], exitcodes.BAD_INPUT, "NAME=ROUTE"),

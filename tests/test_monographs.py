@@ -39,6 +39,20 @@ PROPERTIES = {
     "hepatotoxic",
     "raises_glucose",
     "lowers_glucose",
+    "nephrotoxic",
+    "lowers_seizure_threshold",
+    "bleeding_risk",
+    "raises_potassium",
+    "sympathomimetic",
+    "cyp2d6_inhibitor",
+    "cyp2d6_substrate",
+    "cyp3a4_inhibitor_strong",
+    "disulfiram_like",
+    "nitrate",
+    "pde5_inhibitor",
+    "cyp3a4_substrate_sensitive",
+    "hormonal_contraceptive",
+    "valproate",
 }
 
 # id, kind, classes it must be in, boxed warning ids it must carry
@@ -598,6 +612,8 @@ def test_legend_lists_every_class(catalog: Catalog) -> None:
 
 def test_every_class_is_used_and_parents_exist(catalog: Catalog) -> None:
     used = {c for d in catalog.drugs.values() for c in d.classes}
+    used |= {c for e in catalog.class_entries.values() for c in e.classes}
+    used |= {p for c in used if (p := catalog.classes[c].parent)}  # entries imply parents
     assert used == set(catalog.classes)
     for cls in catalog.classes.values():
         assert cls.parent is None or cls.parent in catalog.classes
@@ -618,6 +634,18 @@ def test_property_groups_have_no_atc_code(catalog: Catalog) -> None:
         "cyp1a2_inhibitor_agent",
         "qt_prolonging_agent",
         "hepatotoxic_agent",
+        "sedating_antiepileptic_agent",
+        "enzyme_inducing_antiepileptic_agent",
+        "sedating_anticholinergic_agent",
+        "nephrotoxic_agent",
+        "seizure_threshold_lowering_agent",
+        "cyp2d6_inhibitor_agent",
+        "cyp2d6_substrate_agent",
+        "cyp3a4_inhibitor_strong_agent",
+        "mao_inhibiting_agent",
+        "cyp3a4_sensitive_substrate_agent",
+        "hormonal_contraceptive_agent",
+        "valproate_agent",
     }
     assert all(not g.atc for g in groups)
 

@@ -43,6 +43,7 @@ FINDINGS: Mapping[str, tuple[str, str]] = {
     "interaction": ("interactions", "two drugs (or a drug and a substance) that interact; severity and what to do in details"),
     "cns_depressant_burden": ("interactions", "three or more sedating drugs or substances together (one finding for the group)"),
     "hypotension_burden": ("interactions", "several blood-pressure-lowering drugs together (one finding for the group)"),
+    "qt_prolongation_burden": ("interactions", "two or more QT-prolonging drugs together (one finding for the group)"),
     "withdrawal_risk": ("states", "a situation that can bring on withdrawal (a stop, a large cut, missed doses, a pump problem)"),
     "suspected_withdrawal": ("states", "symptoms that point to withdrawal"),
     "suspected_toxicity": ("states", "symptoms that point to too much of the drug (build-up, kidney failure)"),

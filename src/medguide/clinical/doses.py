@@ -24,7 +24,7 @@ from medguide.clinical.amounts import (
     route_of,
 )
 from medguide.clinical.context import Context
-from medguide.clinical.findings import CheckResult, Finding, NotChecked
+from medguide.clinical.findings import CheckResult, Finding, NotChecked, unknown_drug_finding
 from medguide.clinical.model import Order
 from medguide.knowledge.models.drug import DoseRule, Drug
 from medguide.units import convert_mass, fmt_number, is_mass
@@ -42,17 +42,14 @@ def check_orders(ctx: Context) -> CheckResult:
     for o in ctx.orders:
         findings.extend(o.issues)
         if not o.name.known:
-            findings.append(
-                Finding(
-                    code="unknown_drug",
-                    severity="high",
-                    message=(
-                        f"'{o.name.query}' is not a medicine medguide recognises; nothing "
-                        "about it was checked. Check the spelling or ask a pharmacist."
-                    ),
-                    drugs=(o.name.query,),
-                    details={"order": o.index, "text": o.text},
-                    advice=("contact_prescriber",),
+            findings.append(unknown_drug_finding(o.name.query, {"order": o.index, "text": o.text}))
+        elif o.name.class_entry is not None:  # known by class: interactions screened
+            not_checked.append(
+                NotChecked(
+                    check="doses",
+                    reason=f"doses of {o.name.query} not checked: known by class only, "
+                    "no monograph (its interactions were screened by class)",
+                    drugs=(o.name.class_entry,),
                 )
             )
         elif not o.name.covered:

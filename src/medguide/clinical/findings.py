@@ -74,6 +74,23 @@ class CheckResult:
     triage: Mapping[str, Any] | None = None
 
 
+def unknown_drug_finding(query: str, details: Mapping[str, Any] | None = None) -> Finding:
+    """The one `unknown_drug` finding for a name that did not resolve, for every command:
+    nothing about an unrecognised medicine was checked, so it is serious (`high`) and the
+    advice is to ask the prescriber."""
+    return Finding(
+        code="unknown_drug",
+        severity="high",
+        message=(
+            f"'{query}' is not a medicine medguide recognises; nothing about it was checked. "
+            "Check the spelling or ask a pharmacist."
+        ),
+        drugs=(query,),
+        details=dict(details or {}),
+        advice=("contact_prescriber",),
+    )
+
+
 # A more specific finding replaces a general one about the same drugs, so one problem gives
 # one alert (a child over the age-band maximum is told once, with the mg/kg figure).
 SUPERSEDES: Mapping[str, frozenset[str]] = {

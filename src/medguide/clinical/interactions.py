@@ -13,7 +13,18 @@ one per order, most severe first:
   finding naming every member and the strongest pair inside, in place of the pair alerts that
   the rules tag with that group. Pairs with another concern (a contraindication, a
   pharmacokinetic rise) keep their own finding.
-- `duplicate_therapy` for two different ingredients of a class a duplicate rule names.
+- `duplicate_therapy` for two different ingredients of a class a duplicate rule names; a
+  generic property pair rule between them (two CNS depressants) is folded into it.
+
+An ingredient stands on the rules by its classes whether it has a monograph or only a class
+entry (`class_entries.tsv`); a combination class entry (Percocet) is screened as its
+ingredients. Keys known by class only are returned in `class_only` for callers to say so;
+keys known by name only (no monograph, no class entry) get the NDF-RT layer alone and a
+`not_checked` line. A group's severity table (`escalations`) can raise its burden finding:
+an opioid, another sedative and baclofen together are critical.
+
+Only pair results are memoized, in the catalog's bounded `pair_memo`; the interaction index
+is frozen and built when the catalog loads, so a screen reads no file.
 
 Finding severity follows the interaction severity by one table
 (`INTERACTION_TO_FINDING_SEVERITY`): minor → low, moderate → moderate, major → high,
@@ -35,22 +46,24 @@ from medguide.knowledge.interaction_index import (
     InteractionIndex,
     PairwiseEntry,
     interaction_index,
+    side_matches_drug,
     side_matches_route,
 )
 from medguide.knowledge.models.interactions import (
     INTERACTION_SEVERITY_RANK,
     INTERACTION_TO_FINDING_SEVERITY,
+    Escalation,
     GroupRule,
     InteractionRule,
     InteractionSeverity,
     Side,
 )
 
-MAX_SCREEN_ITEMS = 50  # a longer list is refused with a clear message, not screened slowly
+MAX_SCREEN_ITEMS = 100  # a longer list is refused with a clear message (an ICU admission
+# lists up to about 55 names; 100 ingredients are 4,950 pairs, a few milliseconds)
 
 HAND_CURATED = "medguide interaction rules (hand-curated)"
 _MISS = object()
-MEMO_LIMIT = 100_000  # entries per memo before it is cleared (long-lived processes)
 
 
 class TooManyItems(ValueError):
@@ -77,6 +90,10 @@ class ScreenResult:
     findings: tuple[Finding, ...]
     not_checked: tuple[NotChecked, ...]
     screened: tuple[str, ...]  # ingredient keys, in the order first given
+    # keys known by a class entry only (no monograph): screened by their classes; callers
+    # say so ("known by class, no monograph") wherever they show them
+    class_only: tuple[str, ...] = ()
+    name_only: tuple[str, ...] = ()  # keys known by name only: class rules not checked
 
 
 @dataclass(frozen=True)
@@ -98,8 +115,7 @@ def _specificity(rule: InteractionRule) -> int:
 
 
 def _display(catalog: Catalog, key: str) -> str:
-    drug = catalog.drugs.get(key)
-    return drug.name if drug else key
+    return catalog.display_name(key)
 
 
 def _rule_finding(
@@ -186,8 +202,8 @@ def _pair(
     y: str,
     ry: frozenset[str],
 ) -> _PairHit | None:
-    """The screen of one pair (x before y in the order given). Memoized per index."""
-    memo_key = (x, rx, y, ry)
+    """The screen of one pair (x before y in the order given): a pure function of its
+    arguments, memoized by the caller in the catalog's bounded pair memo."""
     matches = [
         rule
         for rule, x_is_a in index.rules_for(x, y)
@@ -205,9 +221,6 @@ def _pair(
         )
     elif pw is not None:
         hit = _PairHit(None, (), pw, pw.severity, _pairwise_finding(catalog, pw, x, y))
-    if len(index.memo) > MEMO_LIMIT:  # bound the memo for long-lived processes
-        index.memo.clear()
-    index.memo[memo_key] = hit
     return hit
 
 
@@ -229,34 +242,38 @@ def screen(catalog: Catalog, items: Sequence[ScreenItem]) -> ScreenResult:
     index = interaction_index(catalog)
     routes: dict[str, set[str]] = {}
     not_checked: list[NotChecked] = []
+    class_only: list[str] = []
+    name_only: list[str] = []
     for item in items:
         key = index.key_for(item.drug_id, item.ingredient)
         if key is None:
             continue
-        routes.setdefault(key, set())
-        if item.route:
-            routes[key].add(item.route.strip().lower())
-        if item.drug_id is None and key not in catalog.drugs:
-            not_checked.append(
-                NotChecked(
-                    "interactions",
-                    f"{item.label}: no knowledge file for {key}, so only the VA NDF-RT 2014 "
-                    "pairwise list was checked, not the class rules",
-                    (key,),
+        entry = catalog.class_entries.get(key)
+        # a combination product is screened as its ingredients
+        keys = list(entry.ingredients) if entry is not None and entry.ingredients else [key]
+        for k in keys:
+            routes.setdefault(k, set())
+            if item.route:
+                routes[k].add(item.route.strip().lower())
+            if k in catalog.class_entries:
+                if k not in class_only:
+                    class_only.append(k)
+            elif k not in catalog.drugs and k not in name_only:
+                name_only.append(k)
+                not_checked.append(
+                    NotChecked(
+                        "interactions",
+                        f"{item.label}: no knowledge file or class entry for {k}, so only the "
+                        "VA NDF-RT 2014 pairwise list was checked, not the class rules",
+                        (k,),
+                    )
                 )
-            )
     keys = list(routes)
     frozen = {k: frozenset(v) for k, v in routes.items()}
-    # The findings are a pure function of the ingredient keys (in order) and their routes:
-    # memoized on the index, like the pairs, so a list seen before costs a lookup.
-    signature = tuple((k, frozen[k]) for k in keys)
-    findings = index.results.get(signature)
-    if findings is None:
-        findings = _screen_keys(catalog, index, keys, frozen)
-        if len(index.results) > MEMO_LIMIT:
-            index.results.clear()
-        index.results[signature] = findings
-    return ScreenResult(findings, tuple(not_checked), tuple(keys))
+    findings = _screen_keys(catalog, index, keys, frozen)
+    return ScreenResult(
+        findings, tuple(not_checked), tuple(keys), tuple(class_only), tuple(name_only)
+    )
 
 
 def _screen_keys(
@@ -265,13 +282,16 @@ def _screen_keys(
     keys: list[str],
     frozen: Mapping[str, frozenset[str]],
 ) -> tuple[Finding, ...]:
-    memo = index.memo
+    # Only pairs are memoized (bounded, on the catalog, never in the index): a whole list
+    # is rarely seen twice, and its groups and duplicates cost little beside its pairs.
+    memo = catalog.pair_memo
     hits: dict[tuple[str, str], _PairHit] = {}
     for x, y in combinations(keys, 2):
         rx, ry = frozen[x], frozen[y]
         hit = memo.get((x, rx, y, ry), _MISS)
         if hit is _MISS:
             hit = _pair(catalog, index, x, rx, y, ry)
+            memo.put((x, rx, y, ry), hit)
         if hit is not None:
             hits[(x, y)] = hit
 
@@ -292,21 +312,27 @@ def _screen_keys(
             and pair[1] in member_set
         ]
         absorbed.update(pair for pair, _ in inside)
-        # the burden finding depends only on its members (with routes): memoized
-        gkey = ("group", group.id, *((m, frozen[m]) for m in members))
-        burden = memo.get(gkey)
-        if burden is None:
-            burden = memo[gkey] = _burden_finding(catalog, group, members, inside)
-        findings.append(burden)
+        findings.append(_burden_finding(catalog, group, members, inside))
 
+    duplicates = _duplicates(catalog, index, keys)
+    # Two members of one class (two opioids, two SSRIs) get the duplicate-therapy finding;
+    # a generic property rule (two CNS depressants, two serotonergic drugs) says nothing more
+    # about them, so it is folded into the duplicate finding: one problem, one alert.
+    for dup in duplicates:
+        in_dup = set(dup.drugs)
+        absorbed.update(
+            pair
+            for pair, hit in hits.items()
+            if pair[0] in in_dup
+            and pair[1] in in_dup
+            and hit.rule is not None
+            and _specificity(hit.rule) == 0
+            and SEVERITY_RANK[hit.finding.severity] <= SEVERITY_RANK[dup.severity]
+        )
     for pair, hit in hits.items():
         if pair not in absorbed:
             findings.append(hit.finding)
 
-    dkey = ("duplicates", *keys)
-    duplicates = memo.get(dkey)
-    if duplicates is None:
-        duplicates = memo[dkey] = _duplicates(catalog, index, keys)
     findings.extend(duplicates)
     return _sort(findings)
 
@@ -330,7 +356,17 @@ def _burden_finding(
         # the grade comes from the strongest pair (and so does whether it is a judgment)
         severity = strongest[1].severity
         judgment = strongest[1].rule.severity_judgment if strongest[1].rule else False
+    escalation = _escalation(catalog, group, members)
+    escalation_text = ""
+    if escalation is not None and (
+        INTERACTION_SEVERITY_RANK[escalation.severity] > INTERACTION_SEVERITY_RANK[severity]
+    ):
+        severity = escalation.severity
+        judgment = escalation.severity_judgment
+        escalation_text = f" {escalation.effect}"
     sources: dict[str, None] = dict.fromkeys(group.sources)
+    if escalation is not None:
+        sources.update(dict.fromkeys(escalation.sources))
     advice: dict[str, None] = dict.fromkeys(group.management.advice)
     for _, hit in pairs:
         sources.update(dict.fromkeys(hit.finding.sources))
@@ -357,7 +393,7 @@ def _burden_finding(
         severity=INTERACTION_TO_FINDING_SEVERITY[severity],
         message=(
             f"{len(members)} drugs or substances that add to each other ({names}): "
-            f"{group.effect}{strongest_text} {group.management.text}"
+            f"{group.effect}{escalation_text}{strongest_text} {group.management.text}"
         ),
         drugs=tuple(members),
         details={
@@ -369,6 +405,7 @@ def _burden_finding(
             "management": group.management.text,
             "evidence": group.evidence,
             "severity_judgment": judgment,
+            "escalation": escalation.id if escalation is not None else None,
             "strongest_pair": pair_details[0] if pair_details else None,
             "pairs": pair_details,
             "provenance": HAND_CURATED,
@@ -376,6 +413,36 @@ def _burden_finding(
         advice=tuple(advice),
         sources=tuple(sources),
     )
+
+
+def _escalation(catalog: Catalog, group: GroupRule, members: list[str]) -> Escalation | None:
+    """The most severe row of the group's severity table that distinct members fill."""
+    index = catalog.index
+    best: Escalation | None = None
+    for row in group.escalations:
+        fits = [
+            {
+                m
+                for m in members
+                if side_matches_drug(
+                    side, m, index.drug_classes.get(m, frozenset()), index.drug_properties[m]
+                )
+            }
+            for side in row.requires
+        ]
+        if _distinct(fits) and (
+            best is None
+            or INTERACTION_SEVERITY_RANK[row.severity] > INTERACTION_SEVERITY_RANK[best.severity]
+        ):
+            best = row
+    return best
+
+
+def _distinct(options: list[set[str]], used: frozenset[str] = frozenset()) -> bool:
+    """Whether each set can give a different member (a tiny matching; a row has 2-4 sides)."""
+    if not options:
+        return True
+    return any(_distinct(options[1:], used | {m}) for m in options[0] - used)
 
 
 def _duplicates(catalog: Catalog, index: InteractionIndex, keys: list[str]) -> tuple[Finding, ...]:
@@ -429,5 +496,8 @@ def check_interactions(ctx: Context) -> CheckResult:
         result = screen(ctx.catalog, items)
     except TooManyItems as exc:
         return CheckResult(not_checked=(NotChecked("interactions", str(exc)),))
-    computed: Mapping[str, Any] = {"interactions_screened": list(result.screened)}
+    computed: dict[str, Any] = {"interactions_screened": list(result.screened)}
+    if result.class_only:
+        # screened by their classes; the dose checks say "known by class only" for each
+        computed["interactions_known_by_class_only"] = list(result.class_only)
     return CheckResult(findings=result.findings, not_checked=result.not_checked, computed=computed)

@@ -17,7 +17,9 @@ from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
+from medguide.knowledge.interaction_index import InteractionIndex, PairMemo, build_index
 from medguide.knowledge.models.base import Model
+from medguide.knowledge.models.class_entry import COLUMNS, ClassEntry, ClassEntryRow, parse_row
 from medguide.knowledge.models.conditions import ConditionFile
 from medguide.knowledge.models.drug import Drug, DrugClass, Source
 from medguide.knowledge.models.interactions import InteractionFile
@@ -52,13 +54,30 @@ class Catalog:
     interactions: InteractionFile = field(default_factory=InteractionFile)
     symptoms: SymptomFile = field(default_factory=SymptomFile)
     conditions: ConditionFile = field(default_factory=ConditionFile)
+    # medicines known by class only (no monograph): class_entries.tsv
+    class_entries: Mapping[str, ClassEntry] = field(default_factory=lambda: MappingProxyType({}))
     data_dir: Path = DATA_DIR
+    # Built when the catalog is made (or taken from the cache beside it): the interaction
+    # index, frozen, and the screen's bounded pair memo.
+    prebuilt_index: InteractionIndex | None = field(default=None, compare=False, repr=False)
+    pair_memo: PairMemo = field(default_factory=PairMemo, compare=False, repr=False)
     # Indexes derived from the knowledge (name keys, the interaction index, symptom phrases,
     # the guide's search index), built once per catalog on first use and owned by it: one
     # per catalog, never more, and gone with the catalog. Building is pure and idempotent,
     # so two threads that race build the same value and either one is kept (dict.setdefault
     # is atomic): a long-lived server and a worker pool share one catalog safely.
     _derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.prebuilt_index is None:
+            # frozen dataclass: the index is filled in once, here, when the catalog is made
+            object.__setattr__(self, "prebuilt_index", build_index(self))
+
+    @property
+    def index(self) -> InteractionIndex:
+        """The interaction index, built when the catalog loaded."""
+        assert self.prebuilt_index is not None
+        return self.prebuilt_index
 
     def drug(self, drug_id: str) -> Drug | None:
         return self.drugs.get(drug_id)
@@ -76,15 +95,28 @@ class Catalog:
         state = {
             k: dict(v) if isinstance(v, MappingProxyType) else v for k, v in vars(self).items()
         }
-        return {**state, "_derived": {}}
+        return {**state, "_derived": {}, "pair_memo": None}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        for key in ("drugs", "classes", "sources"):
+        for key in ("drugs", "classes", "sources", "class_entries"):
             state[key] = MappingProxyType(state[key])
+        state["pair_memo"] = PairMemo()
         self.__dict__.update(state)
 
     def class_members(self, class_id: str) -> tuple[str, ...]:
+        """Monographs that list `class_id` (class entries: `class_entry_members`)."""
         return tuple(d.id for d in self.drugs.values() if class_id in d.classes)
+
+    def class_entry_members(self, class_id: str) -> tuple[str, ...]:
+        return tuple(e.id for e in self.class_entries.values() if class_id in e.classes)
+
+    def display_name(self, key: str) -> str:
+        """The name of a monograph or class entry, else the key itself."""
+        drug = self.drugs.get(key)
+        if drug is not None:
+            return drug.name
+        entry = self.class_entries.get(key)
+        return entry.name if entry is not None else key
 
 
 def _validate(model: type[M], data: Any, rel: str) -> M:
@@ -167,6 +199,11 @@ def load_catalog_from(root: Path) -> Catalog:
         drugs[drug.id] = drug
 
     optional: dict[str, Any] = {}
+    entries_path = root / "class_entries.tsv"
+    if entries_path.exists():
+        optional["class_entries"] = MappingProxyType(
+            _load_class_entries(entries_path, root, sources, classes, drugs)
+        )
     for name, model in (
         ("interactions", InteractionFile),
         ("symptoms", SymptomFile),
@@ -188,6 +225,50 @@ def load_catalog_from(root: Path) -> Catalog:
     )
 
 
+def _load_class_entries(
+    path: Path,
+    root: Path,
+    sources: Mapping[str, Source],
+    classes: Mapping[str, DrugClass],
+    drugs: Mapping[str, Drug],
+) -> dict[str, ClassEntry]:
+    """Read and validate class_entries.tsv: strict rows, known classes and sources, no clash
+    with a monograph, combinations made of known ingredients."""
+    rel = path.relative_to(root).as_posix()
+    entries: dict[str, ClassEntry] = {}
+    header: list[str] | None = None
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        if header is None:
+            header = cols
+            if tuple(cols) != COLUMNS:
+                want = " ".join(COLUMNS)
+                raise KnowledgeError(f"{rel}: line {lineno}: header must be the columns {want}")
+            continue
+        where = f"{rel}: line {lineno}"
+        if len(cols) != len(COLUMNS):
+            raise KnowledgeError(f"{where}: {len(cols)} columns, expected {len(COLUMNS)}")
+        row = _validate(ClassEntryRow, parse_row(cols), where)
+        for m in row.classes:
+            if m.class_id not in classes:
+                raise KnowledgeError(f"{where}: unknown class {m.class_id!r}")
+            if m.source not in sources:
+                raise KnowledgeError(f"{where}: source id {m.source!r} is not in sources.yaml")
+        if row.id in drugs:
+            raise KnowledgeError(f"{where}: {row.id!r} has a monograph; no class entry")
+        if row.id in entries:
+            raise KnowledgeError(f"{where}: duplicate id {row.id!r}")
+        entries[row.id] = ClassEntry.from_row(row)
+    for entry in entries.values():
+        for ing in entry.ingredients:
+            if ing not in drugs and (ing not in entries or entries[ing].kind == "combination"):
+                raise KnowledgeError(f"{rel}: {entry.id}: unknown ingredient {ing!r}")
+    return entries
+
+
 # --- the word lists and public name lists beside the knowledge (read on first use) --------
 
 
@@ -197,6 +278,7 @@ class WordLists:
 
     salts: frozenset[str]
     strip: frozenset[str]
+    product: frozenset[str]  # words of a product's description ("extended-release", "vial")
 
 
 @dataclass(frozen=True)
@@ -215,7 +297,11 @@ def _vocabulary_dir(root: Path) -> Path:
 def load_word_lists(root: Path = DATA_DIR) -> WordLists:
     raw = json.loads((_vocabulary_dir(root) / "words.json").read_text(encoding="utf-8"))
     salts = frozenset(raw["salts"])
-    return WordLists(salts=salts, strip=salts | frozenset(raw["fillers"]) | frozenset(raw["forms"]))
+    return WordLists(
+        salts=salts,
+        strip=salts | frozenset(raw["fillers"]) | frozenset(raw["forms"]),
+        product=frozenset(raw["product"]),
+    )
 
 
 def read_consumer_words(root: Path = DATA_DIR) -> Any:
@@ -242,19 +328,3 @@ def load_public_names(root: Path = DATA_DIR) -> Mapping[str, VocabularyHit]:
             key, ingredient, code = line.rstrip("\n").split("\t")
             index[key] = VocabularyHit(ingredient, sources.get(code, code))
     return MappingProxyType(index)
-
-
-def read_table(path: Path) -> list[dict[str, str]]:
-    """The rows of a tab-separated knowledge table (a header line; `#` lines are comments)."""
-    rows: list[dict[str, str]] = []
-    with path.open(encoding="utf-8") as fh:
-        header: list[str] | None = None
-        for line in fh:
-            if line.startswith("#") or not line.strip():
-                continue
-            cols = line.rstrip("\n").split("\t")
-            if header is None:
-                header = cols
-                continue
-            rows.append(dict(zip(header, cols, strict=True)))
-    return rows

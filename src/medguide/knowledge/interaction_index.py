@@ -1,7 +1,8 @@
 """The interaction rules and the NDF-RT pairwise layer, indexed once per catalog.
 
-`interaction_index(catalog)` is built on the first screen (lazily, so that loading the catalog
-stays fast for commands that never screen) and kept for the life of the catalog. It holds:
+`build_index(catalog)` runs when the catalog loads (or the index comes out of the catalog cache
+beside it), so no screen ever reads a file; the index is frozen and attached to the catalog
+(`interaction_index(catalog)` returns it). It holds:
 
 - for each catalog drug, its classes (with their parent classes) and their properties;
 - for each drug, which pairwise rules it can stand on side `a` and side `b` of, so that
@@ -9,18 +10,17 @@ stays fast for commands that never screen) and kept for the life of the catalog.
 - the imported pairwise layers (VA NDF-RT 2014), keyed by the unordered pair of ingredient
   keys: a catalog drug id when a monograph claims the DrugBank id or the name, else the
   ingredient's lower-case name;
-- memos of pair results and of whole-list results (pure functions of their keys), filled as
-  lists are screened and cleared when they grow past a bound.
+No memo lives here: the screen keeps its bounded pair memo (`PairMemo`) on the catalog, beside
+the index, never inside it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from medguide.knowledge.catalog import Catalog, read_table
 from medguide.knowledge.models.interactions import (
     INTERACTION_SEVERITY_RANK,
     InteractionRule,
@@ -28,6 +28,10 @@ from medguide.knowledge.models.interactions import (
     PairwiseLayer,
     Side,
 )
+from medguide.knowledge.tables import read_table
+
+if TYPE_CHECKING:
+    from medguide.knowledge.catalog import Catalog
 
 
 def normalize_name(name: str) -> str:
@@ -35,7 +39,7 @@ def normalize_name(name: str) -> str:
     return " ".join(name.replace("_", " ").lower().split())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PairwiseEntry:
     """One pair from an imported layer, with where it came from."""
 
@@ -59,10 +63,48 @@ class PairwiseEntry:
         }
 
 
-@dataclass
+class PairwiseTable(Mapping[frozenset[str], PairwiseEntry]):
+    """The pairwise layer, read-only: pair → entry. Stored as plain tuples, which pickle and
+    unpickle several times faster than 2,600 dataclass instances (the catalog cache loads
+    it in every process); an entry is rebuilt when it is looked up."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: Mapping[frozenset[str], tuple[Any, ...]]) -> None:
+        self._rows = dict(rows)
+
+    @classmethod
+    def of(cls, entries: Mapping[frozenset[str], PairwiseEntry]) -> PairwiseTable:
+        return cls(
+            {
+                k: (e.layer, e.rating, e.severity, e.names, e.concept_ids, e.provenance, e.sources)
+                for k, e in entries.items()
+            }
+        )
+
+    def __getitem__(self, key: frozenset[str]) -> PairwiseEntry:
+        return PairwiseEntry(*self._rows[key])
+
+    def get(self, key: frozenset[str], default: Any = None) -> Any:
+        row = self._rows.get(key)
+        return default if row is None else PairwiseEntry(*row)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._rows
+
+    def __iter__(self) -> Iterator[frozenset[str]]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (PairwiseTable, (self._rows,))
+
+
+@dataclass(frozen=True, eq=False)
 class InteractionIndex:
-    """Everything the screen needs, precomputed from one catalog. Treat as read-only; only
-    the pair memo grows."""
+    """Everything the screen needs, precomputed from one catalog; never changed."""
 
     rules: tuple[InteractionRule, ...]
     drug_classes: Mapping[str, frozenset[str]]
@@ -71,8 +113,6 @@ class InteractionIndex:
     b_hits: Mapping[str, frozenset[int]]
     aliases: Mapping[str, str]
     pairwise: Mapping[frozenset[str], PairwiseEntry]
-    memo: dict[Any, Any] = field(default_factory=dict)  # pair → result
-    results: dict[Any, Any] = field(default_factory=dict)  # whole list → findings
 
     def key_for(self, drug_id: str | None, ingredient: str | None) -> str | None:
         """The ingredient key rules and pairwise data are indexed by."""
@@ -157,22 +197,39 @@ def build_index(catalog: Catalog) -> InteractionIndex:
     """Index `catalog`'s interaction rules and pairwise layers (see the module docstring)."""
     ifile = catalog.interactions
     drug_classes = {d.id: _class_closure(catalog, d.classes) for d in catalog.drugs.values()}
+    # class entries stand on rules by their classes, like monographs (combinations are
+    # screened as their ingredients, so they are not indexed themselves)
+    for e in catalog.class_entries.values():
+        if not e.ingredients:
+            drug_classes[e.id] = _class_closure(catalog, e.classes)
+    # Equal sets are one object (many class entries share their classes): the index pickles
+    # and unpickles each distinct set once, which keeps the cached catalog fast to load.
+    interned: dict[frozenset[Any], frozenset[Any]] = {}
+
+    def intern(value: frozenset[Any]) -> frozenset[Any]:
+        return interned.setdefault(value, value)
+
+    drug_classes = {did: intern(cls) for did, cls in drug_classes.items()}
     drug_props = {
-        did: frozenset(
-            p for c in cls if c in catalog.classes for p in catalog.classes[c].properties
+        did: intern(
+            frozenset(p for c in cls if c in catalog.classes for p in catalog.classes[c].properties)
         )
         for did, cls in drug_classes.items()
     }
     a_hits: dict[str, frozenset[int]] = {}
     b_hits: dict[str, frozenset[int]] = {}
-    for did in catalog.drugs:
+    for did in drug_classes:
         cls, props = drug_classes[did], drug_props[did]
-        a_hits[did] = frozenset(
+        a = frozenset(
             i for i, r in enumerate(ifile.rules) if side_matches_drug(r.a, did, cls, props)
         )
-        b_hits[did] = frozenset(
+        b = frozenset(
             i for i, r in enumerate(ifile.rules) if side_matches_drug(r.b, did, cls, props)
         )
+        if a:  # rules_for treats a missing key as no rule
+            a_hits[did] = intern(a)
+        if b:
+            b_hits[did] = intern(b)
 
     # Names a catalog drug answers to, for mapping pairwise data onto monographs.
     catalog_names: dict[str, str] = {}
@@ -185,7 +242,16 @@ def build_index(catalog: Catalog) -> InteractionIndex:
             catalog_names.setdefault(normalize_name(syn), d.id)
         if d.codes.drugbank:
             by_drugbank[d.codes.drugbank] = d.id
+    for e in catalog.class_entries.values():  # after every monograph name
+        if e.ingredients:
+            continue
+        for n in (e.id, e.name, *e.synonyms, *e.brands):
+            catalog_names.setdefault(normalize_name(n), e.id)
     aliases: dict[str, str] = dict(catalog_names)
+    for e in catalog.class_entries.values():  # combinations: the screen expands them
+        if e.ingredients:
+            for n in (e.id, e.name, *e.synonyms, *e.brands):
+                aliases.setdefault(normalize_name(n), e.id)
 
     pairwise: dict[frozenset[str], PairwiseEntry] = {}
     for layer in ifile.pairwise_layers:
@@ -218,13 +284,47 @@ def build_index(catalog: Catalog) -> InteractionIndex:
         a_hits=a_hits,
         b_hits=b_hits,
         aliases=aliases,
-        pairwise=pairwise,
+        pairwise=PairwiseTable.of(pairwise),
     )
 
 
 def interaction_index(catalog: Catalog) -> InteractionIndex:
-    """The index of `catalog`, built on first use and owned by the catalog."""
-    return catalog.derived("interaction_index", lambda: build_index(catalog))
+    """The index of `catalog` (built when it loaded)."""
+    return catalog.index
+
+
+PAIR_MEMO_LIMIT = 20_000  # pair results kept per catalog; the oldest go first
+
+
+@dataclass(eq=False)
+class PairMemo:
+    """A bounded memo of pair screens (a pure function of the two keys and their routes).
+
+    At most `limit` entries: when full, the oldest entry is dropped (first in, first out), so
+    a long-lived process that sees ever new lists holds at most `limit` results. Only pairs
+    are kept, never whole lists.
+    """
+
+    limit: int = PAIR_MEMO_LIMIT
+    entries: dict[Any, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self.entries.get(key, default)
+
+    def put(self, key: Any, value: Any) -> None:
+        entries = self.entries
+        while len(entries) >= self.limit:
+            try:
+                del entries[next(iter(entries))]
+            except (StopIteration, KeyError, RuntimeError):  # another thread got there first
+                break
+        entries[key] = value
+
+    def clear(self) -> None:
+        self.entries.clear()
 
 
 def check_rule_references(catalog: Catalog) -> list[str]:
@@ -236,7 +336,7 @@ def check_rule_references(catalog: Catalog) -> list[str]:
 
     def check(where: str, side: Side) -> None:
         for d in side.drugs:
-            if d not in catalog.drugs:
+            if d not in catalog.drugs and d not in catalog.class_entries:
                 problems.append(f"{where}: unknown drug {d!r}")
         for c in (*side.classes, *side.except_classes):
             if c not in catalog.classes:

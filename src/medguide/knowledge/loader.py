@@ -23,9 +23,7 @@ from typing import Any
 from medguide.environment import cache_dir
 from medguide.knowledge.catalog import DATA_DIR, Catalog, compute_version, load_catalog_from
 
-CACHE_FORMAT = 3
-# Derived indexes as costly to build as the catalog is to unpickle: kept with it.
-PERSISTED = ("interaction_index", "consumer_words")
+CACHE_FORMAT = 4
 
 
 @cache
@@ -35,8 +33,13 @@ def code_key() -> str:
 
     here = Path(__file__).parent
     digest = hashlib.sha256(f"{medguide.__version__}:{CACHE_FORMAT}".encode())
-    kept = [here / "interaction_index.py", here / "consumer_words.py"]
-    for path in sorted([*(here / "models").glob("*.py"), *kept]):
+    code = [
+        here / "catalog.py",
+        here / "interaction_index.py",
+        here / "consumer_words.py",
+        *(here / "models").glob("*.py"),
+    ]
+    for path in sorted(code):
         if path.exists():
             digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
@@ -68,12 +71,12 @@ def load(version: str) -> Catalog | None:
 
 def _to_state(cat: Catalog) -> dict[str, Any]:
     from medguide.knowledge.consumer_words import consumer_vocabulary
-    from medguide.knowledge.interaction_index import interaction_index
 
-    interaction_index(cat)  # build it now, so it is kept
-    consumer_vocabulary(cat)  # and the consumer vocabulary (PyYAML is then never imported)
     return {
-        "derived": {k: cat._derived[k] for k in PERSISTED if k in cat._derived},
+        # derived, but as costly to build as the catalog is to unpickle: kept with it
+        "interaction_index": cat.index,
+        # the consumer vocabulary of `ask`: kept so that PyYAML is not imported for it
+        "consumer_words": consumer_vocabulary(cat),
         "version": cat.version,
         "drugs": dict(cat.drugs),
         "classes": dict(cat.classes),
@@ -81,6 +84,7 @@ def _to_state(cat: Catalog) -> dict[str, Any]:
         "interactions": cat.interactions,
         "symptoms": cat.symptoms,
         "conditions": cat.conditions,
+        "class_entries": dict(cat.class_entries),
     }
 
 
@@ -93,9 +97,12 @@ def _from_state(state: dict[str, Any]) -> Catalog:
         interactions=state["interactions"],
         symptoms=state["symptoms"],
         conditions=state["conditions"],
+        class_entries=MappingProxyType(state["class_entries"]),
         data_dir=DATA_DIR,
+        prebuilt_index=state["interaction_index"],
     )
-    cat._derived.update(state.get("derived") or {})
+    if state.get("consumer_words") is not None:
+        cat._derived["consumer_words"] = state["consumer_words"]
     return cat
 
 

@@ -27,10 +27,23 @@ class Resolved:
     method: ResolveMethod
     score: float
     provenance: str | None = None
+    # id of the class entry it resolved to (known by class, no monograph); `ingredient` is
+    # then that id too
+    class_entry: str | None = None
 
     @property
     def covered(self) -> bool:
         return self.drug_id is not None
+
+    @property
+    def coverage(self) -> Literal["monograph", "class_entry", "name_only", "unknown"]:
+        """How much medguide knows: a monograph, a class entry (classes, no monograph), the
+        name only (public name lists), or nothing."""
+        if self.drug_id is not None:
+            return "monograph"
+        if self.class_entry is not None:
+            return "class_entry"
+        return "name_only" if self.ingredient is not None else "unknown"
 
     @property
     def known(self) -> bool:

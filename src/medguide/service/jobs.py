@@ -53,14 +53,30 @@ def covered_drug(catalog: Catalog, name: str) -> Drug:
     r = resolve_name(catalog, name)
     drug = catalog.drug(r.drug_id) if r.drug_id else None
     if drug is None:
-        message = (
+        raise ServiceError(_not_covered(catalog, name, r), kind="not_found", field="drug")
+    return drug
+
+
+def _not_covered(catalog: Catalog, name: str, r: Any) -> str:
+    """Why a name has no monograph, in the words that fit what is known of it."""
+    entry = catalog.class_entries.get(r.class_entry) if r.class_entry else None
+    if entry is not None and entry.ingredients:
+        parts = " and ".join(catalog.display_name(i) for i in entry.ingredients)
+        guides = [i for i in entry.ingredients if i in catalog.drugs]
+        more = f"; see the guide of {' or '.join(guides)}" if guides else ""
+        return f"{name!r} is a combination of {parts}{more}"
+    if entry is not None:
+        classes = ", ".join(catalog.classes[c].name for c in entry.classes) or "a combination"
+        return (
+            f"{name!r} is {entry.name}, known by class only ({classes}), no monograph. Its "
+            "interactions are screened by class; ask a pharmacist about anything else"
+        )
+    if r.ingredient:
+        return (
             f"{name!r} is {r.ingredient}, a known medicine that medguide does not cover yet; "
             "ask a pharmacist"
-            if r.ingredient
-            else f"unknown drug {name!r}; see `medguide drugs`"
         )
-        raise ServiceError(message, kind="not_found", field="drug")
-    return drug
+    return f"unknown drug {name!r}; see `medguide drugs`"
 
 
 # --- the assessment and what to do now -----------------------------------------------------

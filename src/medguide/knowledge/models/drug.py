@@ -338,9 +338,21 @@ class Correction(Model):
 
 
 class InteractionNote(Sourced):
-    """Interactions by class as prose for the guide; the rules live in interactions.yaml."""
+    """Interactions by class as prose for the guide. The prose and the structured rules are
+    one thing: every note names the rules (interactions.yaml) that screen what it states,
+    or says `no_interaction: true` when it records that none is known; `drugs` gives
+    concrete other drugs it speaks of (tests screen them and expect the named rules)."""
 
     with_: str = Field(alias="with")
+    rules: tuple[Code, ...] = ()
+    no_interaction: bool = False
+    drugs: tuple[Code, ...] = ()
+
+    @model_validator(mode="after")
+    def _linked(self) -> InteractionNote:
+        if bool(self.rules) == self.no_interaction:
+            raise ValueError("an interaction note names its rules, or says no_interaction: true")
+        return self
 
 
 class PkParameter(Sourced):

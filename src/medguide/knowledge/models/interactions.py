@@ -126,17 +126,29 @@ class InteractionRule(_Judged):
     )
 
 
+class Escalation(_Judged):
+    """A row of a group's severity table: when distinct members of the group fill every
+    side of `requires` (one member a side), the group finding takes `severity` at least."""
+
+    id: Code
+    requires: tuple[Side, ...] = Field(min_length=2)
+    severity: InteractionSeverity
+    effect: str = Field(min_length=1)
+
+
 class GroupRule(_Judged):
-    """Whole-regimen rule: `min_count` or more ingredients with `property` → one finding."""
+    """Whole-regimen rule: `min_count` or more ingredients with `property` → one finding.
+    `escalations` is its severity table (most severe row that fits wins)."""
 
     id: Code
     property: Code
     min_count: int = Field(ge=2, le=20)
-    code: Literal["cns_depressant_burden", "hypotension_burden"]
+    code: Literal["cns_depressant_burden", "hypotension_burden", "qt_prolongation_burden"]
     severity: InteractionSeverity
     effect: str = Field(min_length=1)
     management: Management
     evidence: Evidence
+    escalations: tuple[Escalation, ...] = ()
 
 
 class DuplicateRule(_Judged):

@@ -731,8 +731,10 @@ def add_situation(
             level = "emergency"
             if reading.ingestion:
                 draft.add_advice(("call_poison_center",))
-        elif part.code == "call_poison_center":
-            level = "urgent"
+        elif part.code in {"call_poison_center", "contact_prescriber"} and LEVELS.index(
+            level or "self_care"
+        ) < LEVELS.index("urgent"):
+            level = "urgent"  # the answer says "today": its level says so too
     draft.triage = level
     for f in out.findings:
         lead = FINDING_LEAD.get(f.code)

@@ -12,6 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from medguide.knowledge.catalog import Catalog
 
 MAX_QUESTION_CHARS = 1000
 
@@ -53,7 +57,9 @@ DECLINE_REASONS: Mapping[str, tuple[str, str | None]] = {
     ),
     "cost_access": (
         "Prices, insurance cover and where to buy medicines are outside what medguide knows. "
-        "Your pharmacist or your insurance plan can answer this.",
+        "Your pharmacist or your insurance plan can answer this. A prescription medicine needs "
+        "a prescription from your doctor or prescriber; one sold online without it can be fake "
+        "or the wrong strength.",
         "your pharmacist or insurance plan",
     ),
     "legal": (
@@ -74,13 +80,30 @@ DECLINE_REASONS: Mapping[str, tuple[str, str | None]] = {
         "call a poison centre.",
         PHARMACIST,
     ),
+    "misuse": (
+        "medguide will not help with using a medicine to get high. Taking more baclofen than "
+        "prescribed, or with alcohol or other drugs, is dangerous: it can slow breathing and "
+        "cause seizures, coma or death. If drug or alcohol use is hard to control, a doctor can "
+        "help in confidence (in the US the SAMHSA helpline 1-800-662-4357 is free and open day "
+        "and night). If someone has already taken too much, call emergency services now.",
+        "a doctor, or a confidential helpline",
+    ),
+    "covert": (
+        "medguide will not help give a medicine to anyone without their knowledge. It is "
+        "dangerous (it can slow breathing and cause coma, and nobody would know to watch for "
+        "it) and it is a crime in most places. If someone is having trouble sleeping, their "
+        "doctor can help. If they have already been given some, call a poison centre or "
+        "emergency services now.",
+        "their doctor; a poison centre if it has happened",
+    ),
     "diagnosis": (
         "medguide cannot diagnose a condition. Please see your doctor about your symptoms.",
         "your doctor",
     ),
     "not_covered_drug": (
         "medguide has no knowledge file for {names} yet, so it cannot answer this safely. Ask "
-        "a pharmacist, who can check it against everything you take.",
+        "a pharmacist or your doctor, who can check it against everything you take. medguide "
+        "covers {covered}.",
         PHARMACIST,
     ),
     "not_covered_topic": (
@@ -97,7 +120,21 @@ DECLINE_REASONS: Mapping[str, tuple[str, str | None]] = {
 
 def make_decline(reason: str, **fmt: str) -> Decline:
     message, refer = DECLINE_REASONS[reason]
+    if "{covered}" in message:
+        fmt.setdefault("covered", "baclofen in full and a set of other medicines in brief")
     return Decline(reason, message.format(**fmt) if fmt else message, refer)
+
+
+def covered_list(catalog: Catalog) -> str:
+    """What medguide covers, for a decline of a medicine it does not: the full guides by
+    name, then how many more in brief with a few examples."""
+    full = sorted(d.name for d in catalog.drugs.values() if d.kind == "drug" and d.depth == "full")
+    brief = sorted(d.name for d in catalog.drugs.values() if d.kind == "drug" and d.depth != "full")
+    some = ", ".join(brief[:6])
+    return (
+        f"{' and '.join(full) or 'no medicine'} in full, and {len(brief)} other medicines in "
+        f"brief (such as {some}); `medguide drugs` lists them all"
+    )
 
 
 _INJECTION = re.compile(

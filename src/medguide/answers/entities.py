@@ -476,8 +476,11 @@ def _looks_like_drug(word: str) -> bool:
     return len(word) >= 6 and word.isalpha() and word.endswith(DRUG_SUFFIXES)
 
 
-def extract_entities(catalog: Catalog, text: str) -> Entities:
-    """Find medicines, substances, symptoms, red flags and amounts in a question."""
+def extract_entities(catalog: Catalog, text: str, plain: frozenset[str] = frozenset()) -> Entities:
+    """Find medicines, substances, symptoms, red flags and amounts in a question. Words in
+    `plain` (the words the knowledge itself is written in) are looked up in the public name
+    lists only when they look like a medicine's name, which spares a process that is asked
+    an everyday question the cost of loading those lists."""
     lex = _lexicon(catalog)
     low = text.lower().replace("’", "'")
     words = tokens(low)
@@ -530,6 +533,8 @@ def extract_entities(catalog: Catalog, text: str) -> Entities:
         if w in AMBIGUOUS_DRINK and set(words[idx + 1 : idx + 4]) & NON_ALCOHOL_DRINKS:
             continue  # "drink water" is not alcohol
         if w in STOPWORDS or len(w) < 4 or not w.isalpha() or w in lex.symptom_tokens:
+            continue
+        if w in plain and w not in lex.exact and not _looks_like_drug(w):
             continue
         r = _resolve(catalog, lex, w)
         if r.drug_id is not None and r.score >= 0.85:

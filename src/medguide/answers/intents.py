@@ -51,7 +51,16 @@ INTENT_SECTIONS: Mapping[str, tuple[str, ...]] = {
 }
 # Intents answered by referral, never from the knowledge.
 REFER_INTENTS: frozenset[str] = frozenset(
-    {"dose_change", "diagnosis", "animal", "cost_access", "legal", "identify_pill"}
+    {
+        "dose_change",
+        "diagnosis",
+        "animal",
+        "cost_access",
+        "legal",
+        "identify_pill",
+        "misuse",
+        "covert",
+    }
 )
 INTENTS: tuple[str, ...] = (*INTENT_SECTIONS, *sorted(REFER_INTENTS))
 
@@ -152,6 +161,9 @@ PATTERNS: Mapping[str, tuple[tuple[str, int], ...]] = {
         (r"\bmeasure\b", 1),
     ),
     "dose": (
+        # "20 three times a day, is that too much?": a dose to check, not an overdose
+        (r"\b(is|isn'?t) (that|it|this)( dose)? (too much|too high|a lot|high)\b", 4),
+        (r"\bhow high\b|\bhighest dose\b|\bmost i can take\b", 3),
         (r"\bhow much\b", 2),
         (r"\bdos(e|es|age|ing)\b", 2),
         (r"\bmax(imum|\.)?\b", 3),
@@ -370,11 +382,34 @@ PATTERNS: Mapping[str, tuple[tuple[str, int], ...]] = {
             r"|\b(increase|raise)\b.{0,30}\bmyself\b",
             4,
         ),
+        # A pump is programmed by its clinic, never by the person who has it.
+        (
+            r"\b(re-?program|program|set|turn up|adjust|change)\b.{0,30}\bpump\b.{0,30}"
+            r"\b(myself|my self|at home|to give more|higher)\b",
+            9,
+        ),
         # Changing one's own schedule: an extra dose on a bad day, a day's doses in one go,
         # taking it only now and then. The prescriber decides these.
         (r"\b(take|have|use) (an|one|a) extra\b(?!.{0,30}\b(by mistake|by accident))", 5),
         (r"\btake (all|both|them all|the whole|my whole)\b.{0,30}\b(at once|in one go)\b", 5),
         (r"\bevery other day\b|\bonly when i need\b|\bas (and when )?needed\b", 5),
+    ),
+    # Using a medicine to get high, or giving it to someone without their knowledge: never
+    # answered with an amount; the decline says why it is dangerous and who can help.
+    "misuse": (
+        (
+            r"\b(get|getting|feel) (high|buzzed|wasted|messed up|fucked up|stoned|a buzz)\b"
+            r"|\bfor (a|the) (good )?(buzz|high)\b|\brecreational\w*\b|\bfor fun\b|\bto trip\b",
+            9,
+        ),
+    ),
+    "covert": (
+        (
+            r"\bwithout (him|her|them|my \w+) (noticing|knowing)|\bsecretly\b|\bslip (it|some)"
+            r"|\bspike\b|\bin (his|her|their) (drink|food|coffee)\b.{0,40}\b(sleep|knock)"
+            r"|\bmake (him|her|them|my \w+) (sleep|pass out|drowsy)\b(?!.{0,20}\b(better|well)\b)",
+            9,
+        ),
     ),
     "identify_pill": (
         (
@@ -385,7 +420,7 @@ PATTERNS: Mapping[str, tuple[tuple[str, int], ...]] = {
         ),
     ),
     "diagnosis": (
-        (r"\bdo i have\b|\bdiagnos|\bwhat('?s| is) wrong with me\b", 5),
+        (r"\bdo i have\b(?! to\b)|\bdiagnos|\bwhat('?s| is) wrong with me\b", 5),
         (r"\bwhat (condition|disease|illness) (do|might|could) i\b", 5),
         (
             r"\b(could|might) (this|it|i) (be|have) (ms|multiple sclerosis|cancer|a stroke|als"
@@ -393,6 +428,8 @@ PATTERNS: Mapping[str, tuple[tuple[str, int], ...]] = {
             5,
         ),
         (r"\bis (this|it) (ms|multiple sclerosis|cancer|a stroke|als|parkinson)", 5),
+        (r"\bis (this|that|the|my) (rash|lump|spot|bump|mark|mole|swelling)\b.{0,40}\?*$", 3),
+        (r"\b(is (this|it) (shingles|an infection|eczema|a rash|psoriasis))\b", 5),
     ),
     "animal": (
         (
@@ -483,6 +520,16 @@ def score_intents(text: str, ents: Entities, focus: str | None = None) -> dict[s
             add("older_adults", 3)
     if ents.symptoms and not scores.get("side_effects") and scores.get("emergency", 0) == 0:
         add("side_effects", 1)
+    # "can you get high on it?" asks about abuse potential; "how many to get high" asks for
+    # help to misuse it: only the second is refused.
+    if scores.get("misuse") and not re.search(
+        r"\b(how (much|many)|what dose|best way|how (to|do i|can i)|need to take|way to)\b", low
+    ):
+        scores.pop("misuse")
+        add("dependence", 4)
+    # "is that too much" about a dose someone takes: a dose check, unless something was taken.
+    if scores.get("dose", 0) >= 4 and not re.search(r"\b(took|taken|swallowed|ate)\b", low):
+        scores.pop("overdose", None)
     # A missed dose asked about "doubling up" is a missed-dose question, not an overdose.
     if scores.get("missed_dose", 0) >= 3 and scores.get("overdose", 0) < 3:
         scores.pop("overdose", None)

@@ -65,6 +65,8 @@ class GuideIndex:
                     )
         self._db.executemany("INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         self.size = len(rows)
+        # every word the knowledge uses: a word in here is not an unknown medicine's name
+        self.words: frozenset[str] = frozenset(w for r in rows for w in tokens(str(r[0]).lower()))
 
     def search(
         self,

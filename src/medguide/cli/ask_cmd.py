@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,7 +12,7 @@ from medguide.cli.words import ADVICE_TEXT
 
 
 def ask(
-    question: Annotated[str, typer.Argument(help="Your question, in plain words.")],
+    question: Annotated[str | None, typer.Argument(help="Your question, in plain words.")] = None,
     drug: Annotated[
         str | None, typer.Option("--drug", "-d", help="The medicine the question is about.")
     ] = None,
@@ -19,12 +20,26 @@ def ask(
     semantic: Annotated[
         bool, typer.Option("--semantic", help="Re-rank with the optional MiniLM model.")
     ] = False,
+    eval_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--eval",
+            help="Score a question set instead (tests/eval/questions.yaml or the blind set).",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Ask a question about a medicine; the answer cites its sources, or says who to ask."""
     from medguide.service import ServiceError
     from medguide.service import answer as answer_question
 
     cat = catalog()
+    if eval_file is not None:
+        _evaluate(cat, eval_file, as_json=as_json, semantic=semantic)
+        return
+    if question is None:
+        fail("give a question, or --eval FILE")
     try:
         answer = answer_question(cat, question, drug=drug, semantic=semantic)
     except ServiceError as exc:
@@ -69,9 +84,12 @@ def _render(answer: object, cat: object) -> None:
         if d.refer_to:
             msg.append(f"\nWho to ask: {d.refer_to}", style="bold")
         console.print(Panel(msg, title=f"Not answered ({d.reason})", border_style="yellow"))
-    if answer.advice:
-        console.print(Text("What to do:", style="bold"))
-        for code in answer.advice:
+    # The advice is in the answer as "What to do" parts; codes without one are listed here.
+    said = {p.code for p in answer.parts}
+    rest = [c for c in answer.advice if c not in said and c != "not_covered_refer"]
+    if rest:
+        console.print(Text("Also:", style="bold"))
+        for code in rest:
             console.print(Text(f"  - {ADVICE_TEXT.get(code, code)}", style="bold"))
     for nc in answer.not_checked:
         console.print(Text(f"Not checked: {nc}", style="yellow"))
@@ -79,6 +97,44 @@ def _render(answer: object, cat: object) -> None:
     if answer.status == "answered" and not answer.confident:
         meta += " (a best match, not a sure one: check with a pharmacist)"
     console.print(Text(f"{meta} · knowledge {answer.knowledge_version}", style="dim"))
+
+
+def _evaluate(cat: object, path: Path, *, as_json: bool, semantic: bool) -> None:
+    """Score a set: the blind format (`must`, `urgency`) or the in-repo one (`facts`)."""
+    import yaml
+
+    from medguide.answers import evaluate as ev
+    from medguide.knowledge.catalog import Catalog
+
+    assert isinstance(cat, Catalog)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    blind = any("must" in q or "urgency" in q for q in data.get("questions", ()))
+    if blind:
+        report = ev.evaluate_blind(cat, ev.load_blind(path), semantic=semantic)
+        summary = report.summary()
+        rows = [
+            (("UNSAFE " if o.unsafe else "") + o.case.id, o.case.q, "; ".join(o.problems))
+            for o in report.outcomes
+            if o.problems
+        ]
+    else:
+        report_ = ev.evaluate(cat, ev.load_cases(path))
+        summary = report_.summary()
+        rows = [
+            (o.case.origin, o.case.q, "; ".join(o.problems)) for o in report_.outcomes if o.problems
+        ]
+    if as_json:
+        print_json({"file": str(path), **summary, "failures": [list(r) for r in rows]})
+        return
+    from rich.console import Console
+
+    console = Console()
+    for k, v in summary.items():
+        if isinstance(v, dict):
+            v = ", ".join(f"{a} {b}" for a, b in v.items())
+        console.print(f"[bold]{k:26}[/bold] {v}", highlight=False)
+    for who, q, problems in rows:
+        console.print(f"  {who}: {q[:70]!r}: {problems}", highlight=False, markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -304,6 +304,16 @@ def load_word_lists(root: Path = DATA_DIR) -> WordLists:
     )
 
 
+def read_consumer_words(root: Path = DATA_DIR) -> Any:
+    """The consumer vocabulary file (vocabulary/consumer_words.yaml), parsed; validated by
+    `knowledge.consumer_words`."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    text = (_vocabulary_dir(root) / "consumer_words.yaml").read_text(encoding="utf-8")
+    return yaml.load(text, Loader=loader)
+
+
 def load_public_names(root: Path = DATA_DIR) -> Mapping[str, VocabularyHit]:
     """The public name lists (FDA UNII, DrugBank open vocabulary): key → ingredient, source."""
     index: dict[str, VocabularyHit] = {}

@@ -33,7 +33,12 @@ def code_key() -> str:
 
     here = Path(__file__).parent
     digest = hashlib.sha256(f"{medguide.__version__}:{CACHE_FORMAT}".encode())
-    code = [here / "catalog.py", here / "interaction_index.py", *(here / "models").glob("*.py")]
+    code = [
+        here / "catalog.py",
+        here / "interaction_index.py",
+        here / "consumer_words.py",
+        *(here / "models").glob("*.py"),
+    ]
     for path in sorted(code):
         if path.exists():
             digest.update(path.read_bytes())
@@ -65,9 +70,13 @@ def load(version: str) -> Catalog | None:
 
 
 def _to_state(cat: Catalog) -> dict[str, Any]:
+    from medguide.knowledge.consumer_words import consumer_vocabulary
+
     return {
         # derived, but as costly to build as the catalog is to unpickle: kept with it
         "interaction_index": cat.index,
+        # the consumer vocabulary of `ask`: kept so that PyYAML is not imported for it
+        "consumer_words": consumer_vocabulary(cat),
         "version": cat.version,
         "drugs": dict(cat.drugs),
         "classes": dict(cat.classes),
@@ -80,7 +89,7 @@ def _to_state(cat: Catalog) -> dict[str, Any]:
 
 
 def _from_state(state: dict[str, Any]) -> Catalog:
-    return Catalog(
+    cat = Catalog(
         version=state["version"],
         drugs=MappingProxyType(state["drugs"]),
         classes=MappingProxyType(state["classes"]),
@@ -92,6 +101,9 @@ def _from_state(state: dict[str, Any]) -> Catalog:
         data_dir=DATA_DIR,
         prebuilt_index=state["interaction_index"],
     )
+    if state.get("consumer_words") is not None:
+        cat._derived["consumer_words"] = state["consumer_words"]
+    return cat
 
 
 def store(cat: Catalog) -> None:

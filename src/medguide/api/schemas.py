@@ -12,6 +12,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from medguide.clinical.response import AssessmentResponse as AssessmentOut
+from medguide.clinical.response import FindingOut, NotCheckedOut
+
+# the assessment's response is one model, shared with the exported JSON Schema
+__all__ = ["AssessmentOut", "FindingOut", "NotCheckedOut"]
 from medguide.service.interactions import MAX_NAMES
 from medguide.service.queries import MissedDoseQuery
 
@@ -35,31 +40,6 @@ class Problem(Open):
     detail: str
     code: str
     field: str | None = None
-
-
-class FindingOut(Open):
-    code: str
-    severity: Severity
-    drugs: list[str]
-    message: str
-    details: dict[str, Any]
-    advice: list[str]
-    sources: list[str]
-
-
-class NotCheckedOut(Open):
-    check: str
-    reason: str
-    drugs: list[str]
-
-
-class AssessmentOut(Open):
-    findings: list[FindingOut]
-    triage: dict[str, Any] | None
-    advice: list[str]
-    computed: dict[str, Any]
-    not_checked: list[NotCheckedOut]
-    knowledge_version: str
 
 
 class FhirAssessmentOut(AssessmentOut):

@@ -98,31 +98,8 @@ _ONCE_A_DAY = frozenset(
 )  # fmt: skip
 
 
-class PriorRegimen(Strict):
-    """The regimen an order replaces (reconciliation; a draft order beside the active one)."""
-
-    text: str | None = Field(default=None, max_length=500)
-    drug: str | None = Field(default=None, max_length=200)
-    dose: float | None = Field(default=None, gt=0, le=100_000)
-    unit: str | None = Field(default=None, max_length=20)
-    route: str | None = Field(default=None, max_length=40)
-    frequency: str | None = Field(default=None, max_length=80)
-    concentration: str | None = Field(default=None, max_length=40)
-    started: date | None = None
-
-    _unit = field_validator("unit")(classmethod(lambda cls, v: _unit_text(v)))
-    _conc = field_validator("concentration")(classmethod(lambda cls, v: _concentration_text(v)))
-
-    @model_validator(mode="after")
-    def _something(self) -> PriorRegimen:
-        # the drug defaults to the new order's own: a change of dose of the same medicine
-        if not (self.text and self.text.strip()) and self.dose is None:
-            raise ValueError("'replaces' needs the old dose (or its text)")
-        return self
-
-
-class Medication(Strict):
-    """Either free text ("baclofen 10 mg tid") or structured fields, or both."""
+class _Regimen(Strict):
+    """What an order and the regimen it replaces both say: the medicine and how it is taken."""
 
     text: str | None = Field(default=None, max_length=500)
     drug: str | None = Field(default=None, max_length=200)
@@ -132,14 +109,30 @@ class Medication(Strict):
     frequency: str | None = Field(default=None, max_length=80)
     # amount per mL of a liquid or a pump reservoir: "2000 mcg/mL", "5 mg/mL"
     concentration: str | None = Field(default=None, max_length=40)
-    times: tuple[str, ...] = Field(default=(), max_length=24)  # clock times of the doses
-    new: bool = False
     started: date | None = None
-    prn: bool = False
-    replaces: PriorRegimen | None = None
 
     _unit = field_validator("unit")(classmethod(lambda cls, v: _unit_text(v)))
     _conc = field_validator("concentration")(classmethod(lambda cls, v: _concentration_text(v)))
+
+
+class PriorRegimen(_Regimen):
+    """The regimen an order replaces (reconciliation; a draft order beside the active one)."""
+
+    @model_validator(mode="after")
+    def _something(self) -> PriorRegimen:
+        # the drug defaults to the new order's own: a change of dose of the same medicine
+        if not (self.text and self.text.strip()) and self.dose is None:
+            raise ValueError("'replaces' needs the old dose (or its text)")
+        return self
+
+
+class Medication(_Regimen):
+    """Either free text ("baclofen 10 mg tid") or structured fields, or both."""
+
+    times: tuple[str, ...] = Field(default=(), max_length=24)  # clock times of the doses
+    new: bool = False
+    prn: bool = False
+    replaces: PriorRegimen | None = None
 
     @field_validator("times")
     @classmethod

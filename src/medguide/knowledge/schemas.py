@@ -47,20 +47,24 @@ def render_schema(schema: dict[str, Any]) -> str:
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def stale_schemas(directory: Path = SCHEMA_DIR) -> list[str]:
+def stale_schemas(
+    directory: Path = SCHEMA_DIR, schemas: dict[str, dict[str, Any]] | None = None
+) -> list[str]:
     """Names whose exported file is missing or differs from the models."""
     stale = []
-    for name, schema in build_schemas().items():
+    for name, schema in (schemas if schemas is not None else build_schemas()).items():
         path = directory / f"{name}.schema.json"
         if not path.exists() or path.read_text(encoding="utf-8") != render_schema(schema):
             stale.append(name)
     return stale
 
 
-def write_schemas(directory: Path = SCHEMA_DIR) -> list[Path]:
+def write_schemas(
+    directory: Path = SCHEMA_DIR, schemas: dict[str, dict[str, Any]] | None = None
+) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, schema in build_schemas().items():
+    for name, schema in (schemas if schemas is not None else build_schemas()).items():
         path = directory / f"{name}.schema.json"
         path.write_text(render_schema(schema), encoding="utf-8")
         paths.append(path)

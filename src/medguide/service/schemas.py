@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from medguide.clinical.request import AssessRequest
 from medguide.clinical.response import AssessmentResponse
-from medguide.knowledge.schemas import render_schema
+from medguide.knowledge import schemas as knowledge_schemas
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 
@@ -33,19 +33,8 @@ def build_schemas() -> dict[str, dict[str, Any]]:
 
 
 def stale_schemas(directory: Path = SCHEMA_DIR) -> list[str]:
-    stale = []
-    for name, schema in build_schemas().items():
-        path = directory / f"{name}.schema.json"
-        if not path.exists() or path.read_text(encoding="utf-8") != render_schema(schema):
-            stale.append(name)
-    return stale
+    return knowledge_schemas.stale_schemas(directory, build_schemas())
 
 
 def write_schemas(directory: Path = SCHEMA_DIR) -> list[Path]:
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, schema in build_schemas().items():
-        path = directory / f"{name}.schema.json"
-        path.write_text(render_schema(schema), encoding="utf-8")
-        paths.append(path)
-    return paths
+    return knowledge_schemas.write_schemas(directory, build_schemas())

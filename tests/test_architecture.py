@@ -35,6 +35,10 @@ LAYER: dict[str, int] = {
     "journal": 7,
     "__main__": 7,
 }
+# Known exceptions, each with its reason. service/fhir.py (the api branch) is the one FHIR
+# entry every door calls; it maps with interop/fhir_request.py, which imports nothing above
+# knowledge and clinical, so no cycle. To be settled where api lands on main.
+UPWARD_ALLOWED = {("medguide.service.fhir", "medguide.interop.fhir_request")}
 PURE = ("codes", "units", "knowledge", "clinical", "pk", "answers", "service")
 # The catalog loader and its cache read the knowledge files and the environment; the schema
 # export writes the JSON Schemas on request; the in-repo question set is read by its scorer.
@@ -113,7 +117,10 @@ def test_imports_point_down(module: str) -> None:
     upward = sorted(
         m
         for m in _imports(MODULES[module])
-        if m != "medguide" and _top(m) in LAYER and LAYER[_top(m)] > mine
+        if m != "medguide"
+        and _top(m) in LAYER
+        and LAYER[_top(m)] > mine
+        and (module, m) not in UPWARD_ALLOWED
     )
     assert not upward, f"{module} (layer {mine}) imports {upward}"
 

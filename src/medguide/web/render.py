@@ -50,7 +50,7 @@ def advice_words(codes: Sequence[str]) -> list[str]:
 def adherence_svg(days: Sequence[Mapping[str, Any]], title: str = "Doses taken each day") -> str:
     """One bar a day (share of expected doses taken), with the numbers written on the bars so
     nothing depends on colour or hover. Scales to the width of a phone."""
-    n = max(len(days), 1)
+    n = max(len(days), 7)  # a week wide at least, so one day's bar is not a wall
     bar, gap, h, top, bottom = 36, 8, 120, 20, 34
     width = n * (bar + gap) + gap
     parts = [

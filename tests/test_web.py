@@ -185,3 +185,19 @@ def test_page_weight(client: TestClient) -> None:
         html = len(client.get(path).content)
         assert html + css + (js if scripts else 0) <= 150_000, path
     assert client.get("/static/../pyproject.toml").status_code == 404
+
+
+def test_a_signed_session_for_a_journal_this_server_does_not_know(real: Catalog) -> None:
+    from medguide.web.security import sign_session
+
+    app = create_app(real, Settings(rate_per_minute=1e6, rate_burst=1e6))
+    with TestClient(app, cookies={"mg_session": sign_session("web-gone")}) as c:
+        r = c.get("/journal")
+        assert r.status_code == 401 and "not known here" in r.text
+        token = csrf(c)
+        for path, data in (
+            ("/journal/dose", {"med": "x", "due": "2026-12-02T08:00:00+00:00", "kind": "taken"}),
+            ("/journal/symptom", {"symptoms": "sleepy"}),
+        ):
+            r = c.post(path, data={"csrf": token, **data})
+            assert r.status_code in (401, 422) and "Start my journal" in r.text, path

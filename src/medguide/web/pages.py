@@ -510,6 +510,15 @@ def _person(request: Request) -> tuple[str | None, bool]:
 
 
 def _journal_page(request: Request, person_id: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+    """The journal of `person_id`, or the start page when this server does not know them
+    (a signed cookie from before the database was reset)."""
+    try:
+        return _journal_view(request, person_id, status, **ctx)
+    except _journal_errors():
+        return _start(request, 401, notice="This journal is not known here; start a new one.")
+
+
+def _journal_view(request: Request, person_id: str, status: int, **ctx: Any) -> HTMLResponse:
     from medguide.journal import report
 
     j = _journal(request)
@@ -574,10 +583,7 @@ async def journal(request: Request) -> HTMLResponse:
     if person is None:
         note = "Your journal session has ended; start a new one below." if stale else None
         return _start(request, notice=note)
-    try:
-        return _journal_page(request, person)
-    except _journal_errors():
-        return _start(request, notice="This journal is not known here; start a new one below.")
+    return _journal_page(request, person)
 
 
 @router.post("/journal/start", response_class=HTMLResponse)

@@ -10,6 +10,16 @@ cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
+# The browser tests drive Debian's chromium (Playwright cannot download its own browser here).
+if [ ! -x /usr/bin/chromium ]; then
+    if command -v apt-get >/dev/null; then
+        apt-get update -q || echo "warning: apt-get update failed" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium \
+            || echo "warning: chromium could not be installed" >&2
+    else
+        echo "warning: no apt-get, so no chromium; the browser tests will say so" >&2
+    fi
+fi
 .venv/bin/ruff check src tests bench scripts
 .venv/bin/ruff format --check src tests bench scripts
 .venv/bin/mypy src/medguide

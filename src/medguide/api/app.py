@@ -20,7 +20,7 @@ API_VERSION = "1"
 def create_app(catalog: Catalog | None = None, settings: Settings | None = None) -> FastAPI:
     """The HTTP API over `catalog` (the packaged one when None), configured by `settings`
     (from the environment when None)."""
-    from medguide import __version__
+    from medguide import __version__, web
     from medguide.api import cds, rest
 
     if catalog is None:
@@ -54,6 +54,7 @@ def create_app(catalog: Catalog | None = None, settings: Settings | None = None)
     app.include_router(rest.router)
     app.include_router(cds.router)
     _mount_journal(app)
+    app.include_router(web.router)  # pages for people (medguide.web)
 
     @app.get("/api/v1", tags=["meta"])
     def about() -> dict[str, Any]:

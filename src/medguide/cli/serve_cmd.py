@@ -38,7 +38,7 @@ def serve(
     ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
-    """Serve the HTTP API (/api/v1, /docs) and the CDS Hooks services (/cds-services)."""
+    """Serve the pages for people (/), the HTTP API (/api/v1, /docs) and CDS Hooks."""
     import gc
     from dataclasses import replace
 
@@ -74,6 +74,8 @@ def serve(
     # request (it showed as the p99 tail under load).
     gc.collect()
     gc.freeze()
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"medguide: open http://{shown}:{port}/ in a browser (API under /api/v1)", err=True)
     uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False)
 
 

@@ -26,7 +26,7 @@ LAYER: dict[str, int] = {
     "pk": 2,
     "answers": 3,
     "service": 4,
-    "interop": 5,
+    "interop": 4,  # the FHIR mapping is shared by the service (assess_fhir) and the doors
     "evaluation": 6,
     "cli": 7,
     "api": 7,

@@ -45,7 +45,15 @@ def _register_optional() -> None:
     # Command groups added by later issues; each module registers its own commands.
     import importlib
 
-    for name in ("plan_cmd", "interactions_cmd", "now_cmd", "ask_cmd", "pk_cmd", "journal_cmd"):
+    for name in (
+        "plan_cmd",
+        "interactions_cmd",
+        "now_cmd",
+        "ask_cmd",
+        "pk_cmd",
+        "journal_cmd",
+        "serve_cmd",
+    ):
         try:
             module = importlib.import_module(f"medguide.cli.{name}")
         except ModuleNotFoundError as exc:

@@ -171,6 +171,7 @@ def load_ndjson(con: Any, files: list[Path], skipped: Skipped) -> dict[str, int]
         FROM raw WHERE ok
         """
     )
+    con.execute("DROP TABLE raw")
     not_used: dict[str, int] = {}
     for kind, count in con.execute(
         "SELECT coalesce(kind, '(none)'), count(*) FROM parsed "
@@ -239,7 +240,6 @@ def load_ndjson(con: Any, files: list[Path], skipped: Skipped) -> dict[str, int]
         """,
         [KIDNEY_LOINC_PATTERN],
     )
-    con.execute("DROP TABLE raw")
     con.execute("DROP TABLE parsed")
     return not_used
 

@@ -44,6 +44,7 @@ class ScreenOptions:
     columns: dict[str, str] | None = None  # tabular input: column mapping
     patients_file: Path | None = None
     progress: bool = True
+    memory_limit: str = "512MB"  # DuckDB's, for reading and joining
 
 
 @dataclass
@@ -103,7 +104,14 @@ def screen(opts: ScreenOptions) -> ScreenRun:
     parts_dir.mkdir(parents=True, exist_ok=True)
     skipped = Skipped()
     not_used: dict[str, int] = {}
-    con = duckdb.connect()
+    # The joins live in a database file in the output folder (removed at the end), so DuckDB
+    # can move what does not fit its memory limit to disk: memory stays flat with the input.
+    db_path = out / ".screen.duckdb"
+    for stale_db in (db_path, db_path.with_name(db_path.name + ".wal")):
+        stale_db.unlink(missing_ok=True)
+    con = duckdb.connect(str(db_path))
+    con.execute(f"SET memory_limit = '{opts.memory_limit}'")
+    con.execute("SET preserve_insertion_order = true")
     tabular = _is_tabular(opts.inputs)
     if tabular:
         files = list(opts.inputs)
@@ -161,6 +169,8 @@ def screen(opts: ScreenOptions) -> ScreenRun:
             finished(result)
             bar.advance(result.medications)
     con.close()
+    for db_file in (db_path, db_path.with_name(db_path.name + ".wal")):
+        db_file.unlink(missing_ok=True)
     summary = _combine(out, parts_dir, n_parts, skipped, not_used, no_meds, tabular)
     return ScreenRun(summary=summary, skipped=skipped)
 
@@ -188,7 +198,11 @@ def _run_local(
         for part in todo:
             yield screen_partition(part, items_of(part), now_iso)
         return
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=init_worker)
+    import multiprocessing
+
+    # forkserver: a worker does not inherit the reading process's memory (DuckDB's buffers)
+    ctx = multiprocessing.get_context("forkserver")
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=init_worker, mp_context=ctx)
     try:
         pending: set[Future[PartitionResult]] = set()
         queue = list(todo)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,8 +23,16 @@ PY = sys.executable
 
 
 def _run(code: str) -> dict[str, float]:
-    out = subprocess.run([PY, "-c", code], check=True, capture_output=True, text=True)
+    out = subprocess.run([PY, "-c", code], capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(out.stderr)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _fresh(path: Path) -> str:
+    """An empty output folder: a folder with a finished run would only be resumed."""
+    shutil.rmtree(path, ignore_errors=True)
+    return str(path)
 
 
 SCREEN = """
@@ -94,7 +103,7 @@ def main() -> None:
         src = _demo(root, n)
         floor = _run(FLOOR.format(glob=str(src / "*.ndjson")))
         r = _run(
-            SCREEN.format(src=str(src), out=str(root / f"out-{n}"), workers=2,
+            SCREEN.format(src=str(src), out=_fresh(root / f"out-{n}"), workers=2,
                           engine="local", scheduler=None)
         )  # fmt: skip
         print(
@@ -108,10 +117,10 @@ def main() -> None:
     if args.dask_orders:
         src = _demo(root, args.dask_orders)
         loc = _run(
-            SCREEN.format(src=str(src), out=str(root / "out-dask-local"), workers=2,
+            SCREEN.format(src=str(src), out=_fresh(root / "out-dask-local"), workers=2,
                           engine="local", scheduler=None)
         )  # fmt: skip
-        dsk = _run(DASK.format(src=str(src), out=str(root / "out-dask")))
+        dsk = _run(DASK.format(src=str(src), out=_fresh(root / "out-dask")))
         print(
             f"{loc['orders']:>9,} orders: local 2 workers {loc['wall']:.1f} s "
             f"({loc['orders'] / loc['wall']:,.0f}/s); Dask LocalCluster 2 workers "

@@ -253,22 +253,27 @@ def _skip_from(con: Any, table: str, kind: str, skipped: Skipped) -> None:
 
 
 def partition_ndjson(con: Any, batch_patients: int) -> int:
-    """Group table `res` per patient with medicines into table `work` (part, pid, items), the
-    Patient resource first. Returns the number of partitions."""
-    row = con.execute(
-        "SELECT count(DISTINCT pid) FROM res WHERE kind IN ('MedicationRequest', "
-        "'MedicationStatement')"
-    ).fetchone()
+    """Table `work` (part, pid, kind, file, line, text): the resources of the patients with
+    medicines, sorted by partition so one partition is read without scanning the others.
+    Table `pmeds` (pid, meds) counts each patient's orders. Returns the number of partitions.
+    Texts are not gathered into lists here: that aggregation cannot spill to disk."""
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE pmeds AS
+        SELECT pid, count(*) AS meds FROM res
+        WHERE kind IN ('MedicationRequest', 'MedicationStatement') GROUP BY pid
+        """
+    )
+    row = con.execute("SELECT count(*) FROM pmeds").fetchone()
     n = row[0] if row else 0
     parts = max(1, -(-n // max(1, batch_patients)))
     con.execute(
         f"""
         CREATE OR REPLACE TABLE work AS
-        SELECT CAST(md5_number(pid) % {parts} AS INTEGER) AS part, pid,
-               list(text ORDER BY kind <> 'Patient', file, line) AS items,
-               count(*) FILTER (kind IN ('MedicationRequest', 'MedicationStatement')) AS meds
-        FROM res GROUP BY pid
-        HAVING count(*) FILTER (kind IN ('MedicationRequest', 'MedicationStatement')) > 0
+        SELECT CAST(md5_number(r.pid) % {parts} AS INTEGER) AS part, r.pid, r.kind, r.file,
+               r.line, r.text
+        FROM res r SEMI JOIN pmeds m ON r.pid = m.pid
+        ORDER BY part, r.pid, r.kind <> 'Patient', r.file, r.line
         """
     )
     return parts
@@ -277,13 +282,17 @@ def partition_ndjson(con: Any, batch_patients: int) -> int:
 def patients_without_medicines(con: Any) -> int:
     row = con.execute(
         "SELECT count(DISTINCT pid) FROM res WHERE kind = 'Patient' "
-        "AND pid NOT IN (SELECT pid FROM work)"
+        "AND pid NOT IN (SELECT pid FROM pmeds)"
     ).fetchone()
     return int(row[0]) if row else 0
 
 
 def partition_items(con: Any, part: int) -> list[tuple[str, str, list[str]]]:
-    rows = con.execute("SELECT pid, items FROM work WHERE part = ? ORDER BY pid", [part]).fetchall()
+    rows = con.execute(
+        "SELECT pid, list(text ORDER BY kind <> 'Patient', file, line) FROM work "
+        "WHERE part = ? GROUP BY pid ORDER BY pid",
+        [part],
+    ).fetchall()
     return [(pid, "fhir", list(items)) for pid, items in rows]
 
 

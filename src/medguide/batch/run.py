@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -44,7 +45,7 @@ class ScreenOptions:
     columns: dict[str, str] | None = None  # tabular input: column mapping
     patients_file: Path | None = None
     progress: bool = True
-    memory_limit: str = "512MB"  # DuckDB's, for reading and joining
+    memory_limit: str = "1GB"  # DuckDB's, for reading and joining
 
 
 @dataclass
@@ -111,6 +112,7 @@ def screen(opts: ScreenOptions) -> ScreenRun:
         stale_db.unlink(missing_ok=True)
     con = duckdb.connect(str(db_path))
     con.execute(f"SET memory_limit = '{opts.memory_limit}'")
+    con.execute(f"SET temp_directory = '{out / '.screen.tmp'}'")
     con.execute("SET preserve_insertion_order = true")
     tabular = _is_tabular(opts.inputs)
     if tabular:
@@ -126,6 +128,7 @@ def screen(opts: ScreenOptions) -> ScreenRun:
         not_used = inp.load_ndjson(con, files, skipped)
         n_parts = inp.partition_ndjson(con, opts.batch_patients)
         no_meds = inp.patients_without_medicines(con)
+        con.execute("DROP TABLE res")
         items_of = lambda part: inp.partition_items(con, part)  # noqa: E731
 
     fp = inp.fingerprint(
@@ -171,6 +174,7 @@ def screen(opts: ScreenOptions) -> ScreenRun:
     con.close()
     for db_file in (db_path, db_path.with_name(db_path.name + ".wal")):
         db_file.unlink(missing_ok=True)
+    shutil.rmtree(out / ".screen.tmp", ignore_errors=True)
     summary = _combine(out, parts_dir, n_parts, skipped, not_used, no_meds, tabular)
     return ScreenRun(summary=summary, skipped=skipped)
 
@@ -179,7 +183,7 @@ def _count_meds(con: Any, tabular: bool) -> int:
     if tabular:
         row = con.execute("SELECT count(*) FROM tab").fetchone()
     else:
-        row = con.execute("SELECT coalesce(sum(meds), 0) FROM work").fetchone()
+        row = con.execute("SELECT coalesce(sum(meds), 0) FROM pmeds").fetchone()
     return int(row[0]) if row else 0
 
 

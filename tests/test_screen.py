@@ -205,3 +205,33 @@ def test_demo_is_deterministic(tmp_path: Path) -> None:
     assert (c / "MedicationRequest.000.ndjson").read_bytes() != (
         a / "MedicationRequest.000.ndjson"
     ).read_bytes()
+
+
+def test_sigkill_mid_run_resumes_without_half_files(demo: Path, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    cmd = [sys.executable, "-m", "medguide", "screen", str(demo), "--now", "2026-12-01T09:00",
+           "-q", "--batch", "30", "--workers", "1"]  # fmt: skip
+    out = tmp_path / "killed"
+    proc = subprocess.Popen([*cmd, "-o", str(out)], stdout=subprocess.DEVNULL)
+    manifest = out / "manifest.json"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if manifest.exists() and len(json.loads(manifest.read_text())["completed"]) >= 2:
+            break
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    completed = json.loads(manifest.read_text())["completed"]
+    assert 2 <= len(completed) < 10
+    for name in [f"part-{p:05d}" for p in completed]:  # what the manifest names is whole
+        assert duckdb.sql(f"SELECT count(*) FROM '{out / 'parts' / name}.parquet'").fetchall()
+    subprocess.run([*cmd, "-o", str(out)], check=True, stdout=subprocess.DEVNULL)
+    clean = tmp_path / "clean"
+    subprocess.run([*cmd, "-o", str(clean)], check=True, stdout=subprocess.DEVNULL)
+    assert _findings(out) == _findings(clean)
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]

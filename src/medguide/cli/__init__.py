@@ -53,6 +53,7 @@ def _register_optional() -> None:
         "pk_cmd",
         "journal_cmd",
         "serve_cmd",
+        "screen_cmd",
     ):
         try:
             module = importlib.import_module(f"medguide.cli.{name}")

@@ -8,6 +8,7 @@ BAD_INPUT = 2  # malformed file, unknown field, absurd value, unknown unit, usag
 NOT_FOUND = 3  # a drug, section or file that does not exist
 KNOWLEDGE_ERROR = 4  # the knowledge files failed validation
 NOT_ALL_CHECKED = 5  # `interactions`: a name not recognised or a pair not screened by the rules
+INPUT_SKIPPED = 6  # `screen`: the run finished, but some input could not be used (see summary)
 
 EXIT_CODES: dict[str, tuple[int, str]] = {
     "OK": (OK, "done; nothing at or above the --fail-on threshold"),
@@ -21,5 +22,10 @@ EXIT_CODES: dict[str, tuple[int, str]] = {
     "NOT_ALL_CHECKED": (
         NOT_ALL_CHECKED,
         "`interactions`: a name was not recognised or a pair was not screened by the rules",
+    ),
+    "INPUT_SKIPPED": (
+        INPUT_SKIPPED,
+        "`screen`: the run finished, but some input was skipped (malformed lines, unknown "
+        "resource types, orders with no medication, unresolved patients, files not NDJSON)",
     ),
 }

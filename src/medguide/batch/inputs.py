@@ -1,0 +1,469 @@
+"""Reading the inputs with DuckDB: FHIR Bulk NDJSON, or a tabular prescription export.
+
+NDJSON files are read line by line (DuckDB's CSV reader with no delimiter, so every line keeps
+its number), checked and picked apart with DuckDB's JSON functions (`json_valid`,
+`json_extract_string`), and joined per patient in SQL. DuckDB's `read_ndjson` would drop a
+malformed line with `ignore_errors` but not say which; the line reader can.
+
+What cannot be used is counted by kind, with the first few places it was seen:
+
+| kind | what |
+|---|---|
+| `malformed_line` | a line that is not a JSON object with a `resourceType` |
+| `not_ndjson` | a file in which no line is a JSON object (or that cannot be read as text) |
+| `unknown_type` | a `resourceType` that is not a FHIR R4 resource |
+| `no_medication_code` | a medication order with no medication code, text or reference |
+| `unresolved_patient` | a resource whose patient reference names no Patient in the input |
+| `no_drug` (tabular) | a row with an empty drug column |
+
+Resources of real FHIR types that screening does not read (AllergyIntolerance, Encounter, …)
+and orders that are not active are counted as "not used", which is not a skip.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+READ_TYPES = ("Patient", "MedicationRequest", "MedicationStatement", "Observation", "Condition")
+MED_TYPES = ("MedicationRequest", "MedicationStatement")
+# The other FHIR R4 resource types: present in a Bulk export, not needed for screening.
+OTHER_R4_TYPES = frozenset(
+    """Account ActivityDefinition AdverseEvent AllergyIntolerance Appointment AppointmentResponse
+    AuditEvent Basic Binary BiologicallyDerivedProduct BodyStructure Bundle CapabilityStatement
+    CarePlan CareTeam CatalogEntry ChargeItem ChargeItemDefinition Claim ClaimResponse
+    ClinicalImpression CodeSystem Communication CommunicationRequest CompartmentDefinition
+    Composition ConceptMap Consent Contract Coverage CoverageEligibilityRequest
+    CoverageEligibilityResponse DetectedIssue Device DeviceDefinition DeviceMetric DeviceRequest
+    DeviceUseStatement DiagnosticReport DocumentManifest DocumentReference EffectEvidenceSynthesis
+    Encounter Endpoint EnrollmentRequest EnrollmentResponse EpisodeOfCare EventDefinition Evidence
+    EvidenceVariable ExampleScenario ExplanationOfBenefit FamilyMemberHistory Flag Goal
+    GraphDefinition Group GuidanceResponse HealthcareService ImagingStudy Immunization
+    ImmunizationEvaluation ImmunizationRecommendation ImplementationGuide InsurancePlan Invoice
+    Library Linkage List Location Measure MeasureReport Media Medication MedicationAdministration
+    MedicationDispense MedicationKnowledge MessageDefinition MessageHeader MolecularSequence
+    NamingSystem NutritionOrder ObservationDefinition OperationDefinition OperationOutcome
+    Organization OrganizationAffiliation Parameters PaymentNotice PaymentReconciliation Person
+    PlanDefinition Practitioner PractitionerRole Procedure Provenance Questionnaire
+    QuestionnaireResponse RelatedPerson RequestGroup ResearchDefinition ResearchElementDefinition
+    ResearchStudy ResearchSubject RiskAssessment RiskEvidenceSynthesis Schedule SearchParameter
+    ServiceRequest Slot Specimen SpecimenDefinition StructureDefinition StructureMap Subscription
+    Substance SupplyDelivery SupplyRequest Task TerminologyCapabilities TestReport TestScript
+    ValueSet VerificationResult VisionPrescription""".split()  # noqa: SIM905
+)
+ACTIVE_REQUEST = ("active", "draft", "on-hold")
+ACTIVE_STATEMENT = ("active", "intended")
+KIDNEY_LOINC_PATTERN = r'"(2160-0|33914-3|62238-1|98979-8)"'
+FIRST_PLACES = 5  # places kept per kind of bad input
+
+
+@dataclass
+class Skipped:
+    """Input that could not be used, by kind: a count and the first few places."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    places: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, kind: str, count: int, places: Iterable[str]) -> None:
+        if count <= 0:
+            return
+        self.counts[kind] = self.counts.get(kind, 0) + count
+        kept = self.places.setdefault(kind, [])
+        for p in places:
+            if len(kept) >= FIRST_PLACES:
+                break
+            kept.append(p)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: {"count": v, "first": self.places.get(k, [])} for k, v in self.counts.items()}
+
+
+def ndjson_files(inputs: Iterable[Path]) -> list[Path]:
+    """The `.ndjson` and `.ndjson.gz` files of the inputs (folders are searched), sorted."""
+    out: list[Path] = []
+    for path in inputs:
+        if path.is_dir():
+            out.extend(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and p.name.endswith((".ndjson", ".ndjson.gz"))
+            )
+        else:
+            out.append(path)
+    return sorted(set(out))
+
+
+def _readable_text(path: Path) -> bool:
+    """Whether the file opens as (gzip'd) UTF-8 text: a binary file is not NDJSON."""
+    try:
+        opener: Any = gzip.open if path.name.endswith(".gz") else open
+        with opener(path, "rb") as fh:
+            head = fh.read(4096)
+        head.decode("utf-8")
+    except (OSError, UnicodeDecodeError, EOFError):
+        return False
+    return b"\x00" not in head
+
+
+def load_ndjson(con: Any, files: list[Path], skipped: Skipped) -> dict[str, int]:
+    """Read the files into table `res` (file, line, kind, pid, text) of the usable resources;
+    count what was skipped or not used. Returns the "not used" counts by kind."""
+    con.execute("CREATE OR REPLACE TABLE raw (file VARCHAR, line BIGINT, ok BOOLEAN, text VARCHAR)")
+    for path in files:
+        name = str(path)
+        if not _readable_text(path):
+            skipped.add("not_ndjson", 1, [name])
+            continue
+        try:
+            con.execute(
+                """
+                INSERT INTO raw
+                SELECT ?, row_number() OVER (), json_valid(text) AND left(ltrim(text), 1) = '{',
+                       text
+                FROM read_csv(?, columns = {'text': 'VARCHAR'}, delim = chr(1), quote = '',
+                              escape = '', header = false, auto_detect = false,
+                              strict_mode = false, null_padding = true)
+                """,
+                [name, name],
+            )
+        except Exception as exc:  # a file DuckDB cannot read as lines at all
+            if type(exc).__module__.startswith("duckdb") or "duckdb" in type(exc).__name__:
+                skipped.add("not_ndjson", 1, [name])
+                continue
+            raise
+        ok_lines = con.execute(
+            "SELECT count(*) FILTER (ok), count(*) FILTER (trim(text) <> '') FROM raw "
+            "WHERE file = ?",
+            [name],
+        ).fetchone()
+        if ok_lines is not None and ok_lines[0] == 0 and ok_lines[1] > 0:
+            con.execute("DELETE FROM raw WHERE file = ?", [name])
+            skipped.add("not_ndjson", 1, [name])
+    con.execute("DELETE FROM raw WHERE text IS NULL OR trim(text) = ''")
+    bad = con.execute("SELECT count(*) FROM raw WHERE NOT ok").fetchone()
+    first = con.execute(
+        "SELECT file || ':' || line FROM raw WHERE NOT ok ORDER BY file, line LIMIT ?",
+        [FIRST_PLACES],
+    ).fetchall()
+    skipped.add("malformed_line", bad[0] if bad else 0, [r[0] for r in first])
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE parsed AS
+        SELECT file, line, text,
+               json_extract_string(text, '$.resourceType') AS kind,
+               json_extract_string(text, '$.status') AS status,
+               CASE WHEN json_extract_string(text, '$.resourceType') = 'Patient'
+                    THEN json_extract_string(text, '$.id')
+                    ELSE regexp_replace(
+                        coalesce(json_extract_string(text, '$.subject.reference'),
+                                 json_extract_string(text, '$.patient.reference'), ''),
+                        '^(.*/)?(Patient/|urn:uuid:)', '')
+               END AS pid
+        FROM raw WHERE ok
+        """
+    )
+    con.execute("DROP TABLE raw")
+    not_used: dict[str, int] = {}
+    for kind, count in con.execute(
+        "SELECT coalesce(kind, '(none)'), count(*) FROM parsed "
+        "WHERE kind IS NULL OR kind NOT IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1",
+        [list(READ_TYPES)],
+    ).fetchall():
+        if kind in OTHER_R4_TYPES:
+            not_used[kind] = count
+        else:
+            places = con.execute(
+                "SELECT file || ':' || line FROM parsed WHERE coalesce(kind, '(none)') = ? "
+                "ORDER BY file, line LIMIT ?",
+                [kind, FIRST_PLACES],
+            ).fetchall()
+            skipped.add("unknown_type", count, [f"{p[0]} ({kind})" for p in places])
+    # medication orders with nothing to say which medicine
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE nocode AS
+        SELECT file, line FROM parsed
+        WHERE kind IN ('MedicationRequest', 'MedicationStatement')
+          AND json_extract(text, '$.medicationReference') IS NULL
+          AND coalesce(json_array_length(text, '$.medicationCodeableConcept.coding'), 0) = 0
+          AND json_extract_string(text, '$.medicationCodeableConcept.text') IS NULL
+        """
+    )
+    _skip_from(con, "nocode", "no_medication_code", skipped)
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE unresolved AS
+        SELECT file, line FROM parsed
+        WHERE kind IN ('MedicationRequest', 'MedicationStatement', 'Observation', 'Condition')
+          AND pid NOT IN (SELECT pid FROM parsed WHERE kind = 'Patient' AND pid IS NOT NULL)
+        """
+    )
+    _skip_from(con, "unresolved", "unresolved_patient", skipped)
+    inactive = con.execute(
+        """
+        SELECT count(*) FROM parsed
+        WHERE (kind = 'MedicationRequest' AND coalesce(status, '') NOT IN ('active', 'draft',
+               'on-hold'))
+           OR (kind = 'MedicationStatement' AND coalesce(status, '') NOT IN ('active',
+               'intended'))
+        """
+    ).fetchone()
+    if inactive and inactive[0]:
+        not_used["medication orders not active"] = inactive[0]
+    other_obs = con.execute(
+        "SELECT count(*) FROM parsed WHERE kind = 'Observation' AND NOT regexp_matches(text, ?)",
+        [KIDNEY_LOINC_PATTERN],
+    ).fetchone()
+    if other_obs and other_obs[0]:
+        not_used["observations other than creatinine and eGFR"] = other_obs[0]
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE res AS
+        SELECT p.file, p.line, p.kind, p.pid, p.text FROM parsed p
+        WHERE p.kind IN ('Patient', 'Condition', 'MedicationRequest', 'MedicationStatement',
+                         'Observation')
+          AND p.pid IS NOT NULL AND p.pid <> ''
+          AND NOT EXISTS (SELECT 1 FROM nocode n WHERE n.file = p.file AND n.line = p.line)
+          AND NOT EXISTS (SELECT 1 FROM unresolved u WHERE u.file = p.file AND u.line = p.line)
+          AND (p.kind <> 'MedicationRequest' OR p.status IN ('active', 'draft', 'on-hold'))
+          AND (p.kind <> 'MedicationStatement' OR p.status IN ('active', 'intended'))
+          AND (p.kind <> 'Observation' OR regexp_matches(p.text, ?))
+        """,
+        [KIDNEY_LOINC_PATTERN],
+    )
+    con.execute("DROP TABLE parsed")
+    return not_used
+
+
+def _skip_from(con: Any, table: str, kind: str, skipped: Skipped) -> None:
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    places = con.execute(
+        f"SELECT file || ':' || line FROM {table} ORDER BY file, line LIMIT {FIRST_PLACES}"
+    ).fetchall()
+    skipped.add(kind, row[0] if row else 0, [p[0] for p in places])
+
+
+def partition_ndjson(con: Any, batch_patients: int) -> int:
+    """Table `work` (part, pid, kind, file, line, text): the resources of the patients with
+    medicines, sorted by partition so one partition is read without scanning the others.
+    Table `pmeds` (pid, meds) counts each patient's orders. Returns the number of partitions.
+    Texts are not gathered into lists here: that aggregation cannot spill to disk."""
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE pmeds AS
+        SELECT pid, count(*) AS meds FROM res
+        WHERE kind IN ('MedicationRequest', 'MedicationStatement') GROUP BY pid
+        """
+    )
+    row = con.execute("SELECT count(*) FROM pmeds").fetchone()
+    n = row[0] if row else 0
+    parts = max(1, -(-n // max(1, batch_patients)))
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE work AS
+        SELECT CAST(md5_number(r.pid) % {parts} AS INTEGER) AS part, r.pid, r.kind, r.file,
+               r.line, r.text
+        FROM res r SEMI JOIN pmeds m ON r.pid = m.pid
+        ORDER BY part, r.pid, r.kind <> 'Patient', r.file, r.line
+        """
+    )
+    return parts
+
+
+def patients_without_medicines(con: Any) -> int:
+    row = con.execute(
+        "SELECT count(DISTINCT pid) FROM res WHERE kind = 'Patient' "
+        "AND pid NOT IN (SELECT pid FROM pmeds)"
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def partition_items(con: Any, part: int) -> list[tuple[str, str, list[str]]]:
+    rows = con.execute(
+        "SELECT pid, list(text ORDER BY kind <> 'Patient', file, line) FROM work "
+        "WHERE part = ? GROUP BY pid ORDER BY pid",
+        [part],
+    ).fetchall()
+    return [(pid, "fhir", list(items)) for pid, items in rows]
+
+
+# --- tabular exports ---------------------------------------------------------------------
+
+# MIMIC-III demo PRESCRIPTIONS: one admission (hadm_id) is one patient-admission.
+MIMIC_COLUMNS = {
+    "patient": "hadm_id",
+    "subject": "subject_id",
+    "drug": "drug",
+    "dose": "dose_val_rx",
+    "unit": "dose_unit_rx",
+    "route": "route",
+    "start": "startdate",
+}
+ROUTES = {
+    "PO": "oral",
+    "NG": "oral",
+    "PO/NG": "oral",
+    "ORAL": "oral",
+    "OG": "oral",
+    "IV": "intravenous",
+    "IV DRIP": "intravenous",
+    "IV BOLUS": "intravenous",
+    "SC": "subcutaneous",
+    "SUBCUT": "subcutaneous",
+    "IM": "intramuscular",
+    "IT": "intrathecal",
+}
+DOSE_UNITS = {"mg": "mg", "mcg": "mcg", "g": "g", "ml": "mL", "tab": "tablet"}
+
+
+def load_table(
+    con: Any,
+    path: Path,
+    columns: dict[str, str],
+    skipped: Skipped,
+    patients_file: Path | None = None,
+) -> None:
+    """Read a CSV or Parquet prescription export into table `tab` (pid, drug, dose, unit,
+    route, start, sex), one row per distinct medicine of a patient (the latest start)."""
+    name = str(path)
+    quoted = "'" + name.replace("'", "''") + "'"
+    reader = (
+        f"read_parquet({quoted})"
+        if name.endswith(".parquet")
+        else f"read_csv({quoted}, header = true, all_varchar = true)"
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE src AS SELECT * FROM {reader}")
+    have = {r[0].lower(): r[0] for r in con.execute("DESCRIBE src").fetchall()}
+
+    def col(key: str) -> str:
+        wanted = columns.get(key)
+        if wanted is None or wanted.lower() not in have:
+            return "NULL"
+        return f'CAST("{have[wanted.lower()]}" AS VARCHAR)'
+
+    if (
+        columns.get("patient", "").lower() not in have
+        or columns.get("drug", "").lower() not in have
+    ):
+        raise ValueError(
+            f"{name}: the columns for patient ({columns.get('patient')}) and drug "
+            f"({columns.get('drug')}) must be present; found {sorted(have.values())}"
+        )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE rows AS
+        SELECT row_number() OVER () + 1 AS line, {col("patient")} AS pid,
+               {col("subject")} AS subject, trim({col("drug")}) AS drug,
+               {col("dose")} AS dose, {col("unit")} AS unit, {col("route")} AS route,
+               {col("start")} AS start
+        FROM src
+        """
+    )
+    empty = con.execute(
+        "SELECT count(*) FROM rows WHERE drug IS NULL OR drug = '' OR pid IS NULL OR pid = ''"
+    ).fetchone()
+    first = con.execute(
+        "SELECT ? || ':' || line FROM rows WHERE drug IS NULL OR drug = '' OR pid IS NULL "
+        "OR pid = '' ORDER BY line LIMIT ?",
+        [name, FIRST_PLACES],
+    ).fetchall()
+    skipped.add("no_drug", empty[0] if empty else 0, [r[0] for r in first])
+    sex = "NULL"
+    if patients_file is not None and patients_file.exists():
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE pts AS SELECT CAST(subject_id AS VARCHAR) AS subject, "
+            "lower(gender) AS gender FROM read_csv(?, header = true, all_varchar = true)",
+            [str(patients_file)],
+        )
+        sex = (
+            "(SELECT CASE gender WHEN 'm' THEN 'male' WHEN 'f' THEN 'female' END "
+            "FROM pts WHERE pts.subject = r.subject LIMIT 1)"
+        )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE tab AS
+        SELECT pid, drug, dose, unit, route, {sex} AS sex FROM (
+            SELECT r.*, row_number() OVER (PARTITION BY pid, lower(drug)
+                                           ORDER BY start DESC NULLS LAST, line DESC) AS k
+            FROM rows r WHERE drug IS NOT NULL AND drug <> '' AND pid IS NOT NULL AND pid <> ''
+        ) r WHERE k = 1
+        """
+    )
+
+
+def partition_table(con: Any, batch_patients: int) -> int:
+    row = con.execute("SELECT count(DISTINCT pid) FROM tab").fetchone()
+    n = row[0] if row else 0
+    parts = max(1, -(-n // max(1, batch_patients)))
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE work AS
+        SELECT CAST(md5_number(pid) % {parts} AS INTEGER) AS part, pid,
+               list(struct_pack(drug := drug, dose := dose, unit := unit, route := route)
+                    ORDER BY lower(drug)) AS meds, any_value(sex) AS sex
+        FROM tab GROUP BY pid
+        """
+    )
+    return parts
+
+
+def _number(text: Any) -> float | None:
+    try:
+        value = float(str(text).replace(",", ""))
+    except (TypeError, ValueError):
+        return None
+    return value if value > 0 else None
+
+
+def table_items(con: Any, part: int) -> list[tuple[str, str, list[str]]]:
+    """Request data per patient of one partition, from the tabular rows. A dose that is not
+    one number (a range such as "1-2") or a unit medguide does not read is left out, and the
+    order is checked by name."""
+    import json
+
+    out = []
+    for pid, meds, sex in con.execute(
+        "SELECT pid, meds, sex FROM work WHERE part = ? ORDER BY pid", [part]
+    ).fetchall():
+        medications = []
+        for m in meds:
+            # "OxycoDONE (Immediate Release)", "Heparin Flush (10 units/ml)": the words in
+            # brackets are a qualifier of the product, not part of the medicine's name
+            name = re.sub(r"\s*\([^)]*\)", " ", str(m["drug"])).strip() or str(m["drug"])
+            med: dict[str, Any] = {"drug": " ".join(name.split())}
+            dose = _number(m["dose"])
+            unit = DOSE_UNITS.get(str(m["unit"] or "").strip().lower())
+            if dose is not None and unit is not None:
+                med["dose"] = dose
+                med["unit"] = unit
+            route = ROUTES.get(str(m["route"] or "").strip().upper())
+            if route is not None:
+                med["route"] = route
+            medications.append(med)
+        data: dict[str, Any] = {"medications": medications}
+        if sex in ("male", "female"):
+            data["patient"] = {"sex": sex}
+        out.append((str(pid), "request", [json.dumps(data)]))
+    return out
+
+
+def fingerprint(paths: Iterable[Path], options: dict[str, Any]) -> str:
+    """What identifies a run's input, so that a resumed run does not mix two inputs."""
+    import hashlib
+    import json
+
+    parts = []
+    for p in paths:
+        st = os.stat(p)
+        parts.append([str(p), st.st_size, st.st_mtime_ns])
+    blob = json.dumps([parts, options], sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]

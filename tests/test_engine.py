@@ -14,7 +14,6 @@ from medguide import service
 from medguide.cli import app
 from medguide.cli.exitcodes import EXIT_CODES
 from medguide.clinical.request import AssessRequest
-from medguide.clinical.response import AssessmentResponse
 from medguide.codes import ADVICE_CODES, FINDING_CODES, render_markdown
 from medguide.knowledge.loader import load_catalog
 
@@ -95,11 +94,10 @@ def test_a_titration_target_keeps_its_unit(target: str, expected_top: float | No
     from datetime import date
 
     query = service.PlanQuery(drug="baclofen", start=date(2026, 12, 1), target=target)
-    if expected_top is None:  # 20 mcg a day is 0.02 mg: far below any step, never "20 mg"
-        with pytest.raises(service.ServiceError):
-            plan = service.plan_titrate(CAT, query).plan
-            assert plan.steps[-1].daily <= 0.02
-            raise service.ServiceError("too low")
+    if expected_top is None:
+        # 20 mcg a day is 0.02 mg, below the smallest tablet: refused, never planned as 20 mg
+        with pytest.raises(service.ServiceError, match=r"0\.02 mg/day"):
+            service.plan_titrate(CAT, query)
         return
     plan = service.plan_titrate(CAT, query).plan
     assert plan.steps[-1].daily == expected_top
@@ -133,15 +131,6 @@ def test_request_and_response_schemas_are_current() -> None:
     from medguide.service.schemas import stale_schemas
 
     assert stale_schemas() == [], "run: medguide knowledge schema --write"
-
-
-@pytest.mark.parametrize(
-    "path", sorted((ROOT / "tests" / "golden" / "assess").glob("*/request.json"))
-)
-def test_every_response_matches_its_schema(path: Path) -> None:
-    data = json.loads(path.read_text())
-    result = service.assess(CAT, AssessRequest.model_validate(data)).as_dict()
-    AssessmentResponse.model_validate(result)
 
 
 def test_version() -> None:

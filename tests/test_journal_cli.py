@@ -300,3 +300,30 @@ def test_unreachable_server_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("MEDGUIDE_DATABASE_URL", "postgresql+psycopg://nobody:secret@127.0.0.1:1/x")
     line = bad("journal", "status")
     assert "cannot open the journal at postgresql://127.0.0.1/x" in line and "secret" not in line
+
+
+def test_tokens_issued_listed_revoked_and_the_audit_log(db: str) -> None:
+    """A token is printed once (never listed again), opens the API until revoked, and the
+    audit log shows who opened which journal."""
+    from fastapi.testclient import TestClient
+
+    from medguide.api import Settings, create_app
+
+    run("journal", "add-person", "me", "--tz", "UTC")
+    issued = run_json("journal", "token", "issue", "--label", "phone", "--days", "30")
+    token = issued["token"]
+    assert token.startswith("mgj_") and issued["person"] == "me"
+    listed = run("journal", "token", "list")
+    assert issued["id"] in listed and "phone" in listed and token.split("_")[2] not in listed
+    app = create_app(settings=Settings(rate_per_minute=1e9, rate_burst=1e9))
+    with TestClient(app) as client:
+        h = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/v1/journal/me/status", headers=h).status_code == 200
+        assert "revoked" in run("journal", "token", "revoke", issued["id"])
+        assert "already" in run("journal", "token", "revoke", issued["id"])
+        assert client.get("/api/v1/journal/me/status", headers=h).status_code == 401
+    trail = run("journal", "audit")
+    assert "me read me:status  ok" in trail and "(no valid token) read me:status  denied" in trail
+    assert "revoked" in run("journal", "token", "list")
+    assert "no token" in bad("journal", "token", "revoke", "nonesuch")
+    assert "no person" in bad("journal", "token", "issue", "--person", "zed")

@@ -187,17 +187,52 @@ def test_page_weight(client: TestClient) -> None:
     assert client.get("/static/../pyproject.toml").status_code == 404
 
 
-def test_a_signed_session_for_a_journal_this_server_does_not_know(real: Catalog) -> None:
-    from medguide.web.security import sign_session
+def test_the_session_is_a_journal_token_revoked_from_the_command_line(real: Catalog) -> None:
+    """The browser's session is a journal token: the CLI's `token revoke` ends it, a token
+    issued on the command line opens the same journal in a browser, and a made-up token or
+    a revoked one opens nothing and changes nothing."""
+    from datetime import UTC, datetime
 
+    from medguide.journal import access
+    from medguide.journal.store import Journal
+
+    now = datetime.now(UTC)
     app = create_app(real, Settings(rate_per_minute=1e6, rate_burst=1e6))
-    with TestClient(app, cookies={"mg_session": sign_session("web-gone")}) as c:
-        r = c.get("/journal")
-        assert r.status_code == 401 and "not known here" in r.text
+    with TestClient(app) as c:
         token = csrf(c)
-        for path, data in (
-            ("/journal/dose", {"med": "x", "due": "2026-12-02T08:00:00+00:00", "kind": "taken"}),
-            ("/journal/symptom", {"symptoms": "sleepy"}),
-        ):
-            r = c.post(path, data={"csrf": token, **data})
-            assert r.status_code in (401, 422) and "Start my journal" in r.text, path
+        r = c.post(
+            "/journal/start",
+            data={"csrf": token, "medicine": "baclofen 5 mg tid", "timezone": "UTC"},
+            follow_redirects=False,
+        )
+        session = c.cookies["mg_session"]
+        assert session.startswith("mgj_")
+        j: Journal = app.state.journal
+        (row,) = access.tokens(j)
+        assert row["label"] == "web browser"
+        assert session not in repr(access.tokens(j))  # only the hash is kept
+        person = row["person_id"]
+        assert c.get("/journal").status_code == 200
+        access.revoke(j, row["id"], now=now)
+        r = c.get("/journal")
+        assert r.status_code == 200 and "session has ended" in r.text
+        r = c.post("/journal/symptom", data={"csrf": token, "symptoms": "sleepy"})
+        assert r.status_code == 401 and "Start my journal" in r.text
+        assert j.snapshot(person).symptoms == ()
+
+        cli = access.issue(j, person, label="browser", days=1, now=now)
+        bad = c.post("/journal/open", data={"csrf": token, "token": cli.token[:-1] + "x"})
+        assert bad.status_code == 401 and 'id="e-token"' in bad.text
+        assert cli.token[:-1] not in bad.text  # a key is never shown back
+        ok = c.post(
+            "/journal/open", data={"csrf": token, "token": cli.token}, follow_redirects=False
+        )
+        assert ok.status_code == 303
+        assert c.get("/journal").status_code == 200
+        c.post("/journal/end", data={"csrf": token})
+        # ending the session does not revoke a token the person made on the command line
+        assert access.authenticate(j, cli.token, now) is not None
+        trail = access.audit_trail(j, person)
+        assert {(r["door"], r["what"], r["outcome"]) for r in trail} >= {
+            ("web", "page", "ok"),
+        }

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -17,11 +18,21 @@ from medguide.knowledge.catalog import Catalog
 API_VERSION = "1"
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    # The journal is opened on first use (medguide.api.journal); its connections close here.
+    journal = getattr(app.state, "journal", None)
+    if journal is not None:
+        journal.close()
+        app.state.journal = None
+
+
 def create_app(catalog: Catalog | None = None, settings: Settings | None = None) -> FastAPI:
     """The HTTP API over `catalog` (the packaged one when None), configured by `settings`
     (from the environment when None)."""
     from medguide import __version__, web
-    from medguide.api import cds, rest
+    from medguide.api import cds, journal, rest
 
     if catalog is None:
         from medguide.knowledge.loader import load_catalog
@@ -40,6 +51,7 @@ def create_app(catalog: Catalog | None = None, settings: Settings | None = None)
         openapi_url="/openapi.json",
         docs_url="/docs",
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.catalog = catalog
     app.state.settings = settings
@@ -53,7 +65,7 @@ def create_app(catalog: Catalog | None = None, settings: Settings | None = None)
     problems.install(app)
     app.include_router(rest.router)
     app.include_router(cds.router)
-    _mount_journal(app)
+    app.include_router(journal.router, prefix="/api/v1/journal")
     app.include_router(web.router)  # pages for people (medguide.web)
 
     @app.get("/api/v1", tags=["meta"])
@@ -67,15 +79,3 @@ def create_app(catalog: Catalog | None = None, settings: Settings | None = None)
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
-
-
-def _mount_journal(app: FastAPI) -> None:
-    # The journal package brings its own routes and tokens (a later issue); mounted here
-    # when it is installed, under /api/v1/journal.
-    try:
-        module = importlib.import_module("medguide.api.journal")
-    except ModuleNotFoundError as exc:
-        if exc.name != "medguide.api.journal":
-            raise
-        return
-    app.include_router(module.router, prefix="/api/v1/journal")

@@ -31,6 +31,7 @@ _TITLES = {
     422: "bad input",
     429: "too many requests",
     500: "internal error",
+    503: "service unavailable",
 }
 
 

@@ -330,10 +330,15 @@ def stop_med(
         rec = j.find_medication(person, medication)
         when = _parse_time(at, _zone_of(j, person), clock, "at")
         j.stop_medication(person, rec.med.id, at=when, now=clock)
+        from medguide.journal import report
+
+        advice = report.stop_advice(j.catalog, rec.med.drug_id)
     if as_json:
-        print_json({"medication": rec.med.id, "stopped": when.isoformat()})
+        print_json({"medication": rec.med.id, "stopped": when.isoformat(), "advice": advice})
         return
     _say(f"{rec.med.drug_name} marked as stopped from {when.isoformat()}")
+    for code in advice:
+        _say(f"  - {ADVICE_TEXT.get(code, code)}")
 
 
 # --- doses, symptoms, stock, notes -------------------------------------------------------
@@ -372,24 +377,8 @@ def _record(
         )
         from medguide.journal import report
 
-        status = report.status(j, person, clock)
-    fresh = [
-        w
-        for w in status["warnings"]
-        if w["active"] and (w.get("details") or {}).get("event") == event.id
-    ]
-    data: dict[str, Any] = {
-        "event": {
-            "id": event.id,
-            "medication": event.medication_id,
-            "kind": event.kind,
-            "at": event.occurred_at.astimezone(zone).isoformat(),
-            "amount": event.amount,
-            "recorded_by": event.recorded_by,
-        },
-        "created": created,
-        "warnings": fresh,
-    }
+        data = report.recorded_dose(j, person, event, created, clock)
+    fresh = data["warnings"]
     if as_json:
         print_json(data)
         return
@@ -698,6 +687,121 @@ def remind(
         )
 
 
+# --- access from other programs (the HTTP API) -----------------------------------------
+
+token_app = typer.Typer(
+    name="token",
+    help="Bearer tokens for the HTTP API's journal routes (/api/v1/journal).",
+    no_args_is_help=True,
+)
+
+
+@token_app.command("issue")
+def token_issue(
+    person: Person = "me",
+    label: Annotated[str, typer.Option(help="what it is for, e.g. 'phone'")] = "token",
+    days: Annotated[int, typer.Option(min=1, max=3650, help="valid for this many days")] = 365,
+    now: Now = None,
+    as_json: Json = False,
+) -> None:
+    """Issue a token that opens this person's journal (and their patients', for a caregiver).
+
+    The token is printed once; only its hash is kept. Give it as `Authorization: Bearer …`."""
+    from medguide.journal import access
+
+    clock = _clock_now(now)
+    with _journal() as j:
+        issued = access.issue(j, person, label=label, days=days, now=clock)
+    if as_json:
+        print_json(
+            {
+                "id": issued.id,
+                "token": issued.token,
+                "person": issued.person_id,
+                "label": issued.label,
+                "expires": issued.expires_at.isoformat(),
+            }
+        )
+        return
+    _say(issued.token)
+    typer.echo(
+        f"token {issued.id} for {issued.person_id} ({issued.label}), valid until "
+        f"{issued.expires_at:%Y-%m-%d}; it is shown only now: keep it like a password",
+        err=True,
+    )
+
+
+@token_app.command("list")
+def token_list(
+    person: Annotated[
+        str | None, typer.Option("--person", "-p", help="one person's (default: all)")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """The tokens issued (ids, never secrets), newest first."""
+    from medguide.journal import access
+
+    clock = _clock_now(None)
+    with _journal() as j:
+        rows = access.tokens(j, person)
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        _say("no tokens: issue one with `medguide journal token issue`")
+    for r in rows:
+        if r["revoked_at"] is not None:
+            state = f"revoked {r['revoked_at']:%Y-%m-%d}"
+        elif r["expires_at"] <= clock:
+            state = f"expired {r['expires_at']:%Y-%m-%d}"
+        else:
+            state = f"valid until {r['expires_at']:%Y-%m-%d}"
+        _say(f"{r['id']}  {r['person_id']}  {r['label']}  {state}")
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[str, typer.Argument(help="the token's id (from `token list`)")],
+    now: Now = None,
+    as_json: Json = False,
+) -> None:
+    """Revoke a token: it opens nothing from now on."""
+    from medguide.journal import access
+
+    clock = _clock_now(now)
+    with _journal() as j:
+        changed = access.revoke(j, token_id, now=clock)
+    if as_json:
+        print_json({"id": token_id, "revoked": True, "already": not changed})
+        return
+    _say(f"token {token_id} revoked" if changed else f"token {token_id} was already revoked")
+
+
+def audit(
+    person: Annotated[
+        str | None, typer.Option("--person", "-p", help="one journal's (default: all)")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100_000, help="newest lines")] = 50,
+    as_json: Json = False,
+) -> None:
+    """Who read or changed which journal through the API or the pages, refusals too."""
+    from medguide.journal import access
+
+    with _journal() as j:
+        rows = access.audit_trail(j, person, limit=limit)
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        _say("nothing recorded: no journal was opened through the API or the pages")
+    for r in reversed(rows):
+        who = r["actor"] or "(no valid token)"
+        _say(
+            f"{r['at']:%Y-%m-%d %H:%M:%S}Z  {r['door']}  {who} {r['action']} "
+            f"{r['subject']}:{r['what']}  {r['outcome']}  {r['client'] or ''}".rstrip()
+        )
+
+
 def register(app: typer.Typer) -> None:
     for name, fn in (
         ("add-person", add_person),
@@ -711,7 +815,9 @@ def register(app: typer.Typer) -> None:
         ("status", status),
         ("history", history),
         ("export", export),
+        ("audit", audit),
     ):
         journal_app.command(name)(fn)
+    journal_app.add_typer(token_app)
     app.add_typer(journal_app)
     app.command("remind")(remind)

@@ -23,8 +23,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-HEAD = "0002"  # the newest migration (tests check it matches the scripts)
-KNOWN_REVISIONS = ("0001", "0002")
+HEAD = "0003"  # the newest migration (tests check it matches the scripts)
+KNOWN_REVISIONS = ("0001", "0002", "0003")
 APPLICATION_ID = 0x4D474A4C  # "MGJL" in the SQLite header: this file is a medguide journal
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 30_000

@@ -38,6 +38,14 @@ def rules_for(catalog: Catalog, drug_id: str) -> v.Rules:
     )
 
 
+def stop_advice(catalog: Catalog, drug_id: str) -> list[str]:
+    """Advice codes to show when a medicine is marked as stopped: a drug whose knowledge
+    names a withdrawal risk (baclofen: missed doses in a row) is never stopped at once."""
+    if rules_for(catalog, drug_id).withdrawal_after_missed is None:
+        return []
+    return ["do_not_stop_abruptly", "gradual_taper"]
+
+
 @dataclass(frozen=True)
 class PersonView:
     person: Person
@@ -293,6 +301,32 @@ def _status(
         "warnings": warnings,
         "red_flags": flags,
         "knowledge_version": catalog.version,
+    }
+
+
+def recorded_dose(
+    journal: Journal, person_id: str, event: v.DoseEvent, created: bool, now: datetime
+) -> dict[str, Any]:
+    """A dose just recorded, with the warnings it raised (a double dose, a daily total above
+    the maximum): what every door shows after a dose write."""
+    data = status(journal, person_id, now)
+    tz = journal.person(person_id).tz
+    fresh = [
+        w
+        for w in data["warnings"]
+        if w["active"] and (w.get("details") or {}).get("event") == event.id
+    ]
+    return {
+        "event": {
+            "id": event.id,
+            "medication": event.medication_id,
+            "kind": event.kind,
+            "at": event.occurred_at.astimezone(tz).isoformat(),
+            "amount": event.amount,
+            "recorded_by": event.recorded_by,
+        },
+        "created": created,
+        "warnings": fresh,
     }
 
 

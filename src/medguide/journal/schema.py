@@ -186,8 +186,44 @@ notes = Table(
 schedules.append_column(Column("grace_minutes", Integer, nullable=False, server_default="60"))
 Index("ix_dose_events_medication_time", dose_events.c.medication_id, dose_events.c.occurred_at)
 
+# Revision 3: access to a journal from outside the machine (the HTTP API, the pages).
+# A token is shown once when issued; only its SHA-256 is kept, so a copy of the database
+# does not give anyone access.
+access_tokens = Table(
+    "access_tokens",
+    metadata,
+    Column("id", String(32), primary_key=True),  # public: named in lists, revokes, the audit log
+    Column("person_id", ID, ForeignKey("persons.id"), nullable=False, index=True),
+    Column("secret_sha256", String(64), nullable=False),
+    Column("label", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+)
+
+# Who read or changed which journal, through which door; refused attempts too.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", ID),  # the token's person; None when no valid token was shown
+    Column("token_id", String(32)),
+    Column("subject", ID, nullable=False),  # whose journal
+    Column("action", String(8), nullable=False),  # read | write
+    Column("what", String(40), nullable=False),  # status, dose, symptom, …
+    Column("outcome", String(16), nullable=False),  # ok | refused | denied
+    Column("door", String(8), nullable=False),  # api | web
+    Column("client", String(64)),  # the client's address
+    CheckConstraint("action in ('read', 'write')", name="action"),
+    CheckConstraint("outcome in ('ok', 'refused', 'denied')", name="outcome"),
+    Index("ix_audit_log_subject_at", "subject", "at"),
+)
+
 __all__ = [
     "UTCDateTime",
+    "access_tokens",
+    "audit_log",
     "caregiver_links",
     "dose_events",
     "medications",

@@ -207,7 +207,8 @@ class Journal:
         return self._catalog
 
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
+    def writing(self) -> Iterator[Connection]:
+        """One transaction that takes the write lock at BEGIN (see `journal.db`)."""
         with self._writer.begin() as conn:
             yield conn
 
@@ -238,7 +239,7 @@ class Journal:
         if age_years is not None and not 0 <= age_years <= 125:
             raise JournalError("age must be between 0 and 125 years")
         person = Person(person_id, name.strip() or person_id, _zone(timezone), role, age_years)
-        with self._write() as conn:
+        with self.writing() as conn:
             created = self._insert(
                 conn,
                 t.persons,
@@ -251,7 +252,7 @@ class Journal:
         return person
 
     def link_caregiver(self, caregiver_id: str, patient_id: str, *, now: datetime) -> None:
-        with self._write() as conn:
+        with self.writing() as conn:
             carer = self._person(conn, caregiver_id)
             patient = self._person(conn, patient_id)
             if carer.id == patient.id:
@@ -407,7 +408,7 @@ class Journal:
                 ]
             except service.ServiceError:
                 findings = []
-        with self._write() as conn:
+        with self.writing() as conn:
             self._person(conn, person_id)
             created = self._insert(conn, t.medications, self._med_row(record, person_id, now))
             if not created:
@@ -669,7 +670,7 @@ class Journal:
         at, now = _aware(at, "the time"), _aware(now, "now")
         if at > now + FUTURE_SKEW:
             raise JournalError("the stop time is in the future")
-        with self._write() as conn:
+        with self.writing() as conn:
             if not self._meds(conn, person_id, med_id):
                 raise JournalError(f"{person_id!r} has no medication {med_id!r}")
             conn.execute(
@@ -712,7 +713,7 @@ class Journal:
             )
         if scheduled_for is not None:
             scheduled_for = _aware(scheduled_for, "the scheduled time")
-        with self._write() as conn:
+        with self.writing() as conn:
             # One query in the common case (the medication names its person); the slower
             # lookups only run to word a refusal.
             m = t.medications
@@ -851,7 +852,7 @@ class Journal:
             tuple(result.get("advice") or ()),
             person_id,
         )
-        with self._write() as conn:
+        with self.writing() as conn:
             person = self._person(conn, person_id)
             by = self._check_recorder(conn, person, recorded_by)
             entry = Symptom(
@@ -912,7 +913,7 @@ class Journal:
         at, now = _aware(at, "the time"), _aware(now, "now")
         if at > now + FUTURE_SKEW:
             raise JournalError("the stock time is in the future")
-        with self._write() as conn:
+        with self.writing() as conn:
             person = self._person(conn, person_id)
             by = self._check_recorder(conn, person, recorded_by)
             if not self._meds(conn, person_id, medication):
@@ -947,7 +948,7 @@ class Journal:
         at, now = _aware(at, "the time"), _aware(now, "now")
         if at > now + FUTURE_SKEW:
             raise JournalError("the note time is in the future")
-        with self._write() as conn:
+        with self.writing() as conn:
             person = self._person(conn, person_id)
             by = self._check_recorder(conn, person, recorded_by)
             return self._insert(

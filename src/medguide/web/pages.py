@@ -494,26 +494,69 @@ async def plans_ics(request: Request) -> Response:
 
 
 def _journal(request: Request) -> Any:
-    from medguide.journal.store import Journal
+    from medguide.api.journal import journal_of
 
-    state = request.app.state
-    if getattr(state, "web_journal", None) is None:
-        state.web_journal = Journal.open(catalog=_catalog(request))
-    return state.web_journal
+    return journal_of(request)  # the API's journal: one database, one set of tokens
+
+
+def _holder(request: Request) -> tuple[Any, bool]:
+    """(the token holder of this browser, whether a cookie was sent but opens nothing).
+
+    The session cookie holds a journal token (the same tokens as the API's), so revoking
+    it with `medguide journal token revoke` ends the browser's session too."""
+    from medguide.journal import access
+
+    raw = request.cookies.get(security.SESSION_COOKIE)
+    holder = access.authenticate(_journal(request), raw, datetime.now(UTC)) if raw else None
+    return holder, raw is not None and holder is None
 
 
 def _person(request: Request) -> tuple[str | None, bool]:
     """(person id, whether a cookie was sent but is not valid here)."""
-    raw = request.cookies.get(security.SESSION_COOKIE)
-    person = security.read_session(raw)
-    return person, raw is not None and person is None
+    holder, stale = _holder(request)
+    return (holder.person.id if holder else None), stale
+
+
+def _audit(request: Request, person_id: str, action: Any, what: str, outcome: Any) -> None:
+    """One line of the journal's audit log for what this browser did."""
+    from medguide.journal import access
+
+    holder, _ = _holder(request)
+    access.record(
+        _journal(request),
+        at=datetime.now(UTC),
+        holder=holder,
+        subject=person_id,
+        action=action,
+        what=what,
+        outcome=outcome,
+        door="web",
+        client=request.client.host if request.client else None,
+    )
+
+
+def _set_session(response: Response, token: str) -> None:
+    response.set_cookie(
+        security.SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        path="/",
+        max_age=WEB_TOKEN_DAYS * 24 * 3600,
+    )
+
+
+WEB_TOKEN_DAYS = 180
+WEB_TOKEN_LABEL = "web browser"
 
 
 def _journal_page(request: Request, person_id: str, status: int = 200, **ctx: Any) -> HTMLResponse:
     """The journal of `person_id`, or the start page when this server does not know them
     (a signed cookie from before the database was reset)."""
     try:
-        return _journal_view(request, person_id, status, **ctx)
+        shown = _journal_view(request, person_id, status, **ctx)
+        _audit(request, person_id, "read", "page", "ok")
+        return shown
     except _journal_errors():
         return _start(request, 401, notice="This journal is not known here; start a new one.")
 
@@ -597,6 +640,8 @@ async def journal_start(request: Request) -> Response:
         errors[exc.field] = exc.message
     if errors:
         return _start(request, 422, values=values, errors=errors)
+    from medguide.journal import access
+
     j = _journal(request)
     now = datetime.now(UTC)
     person_id = "web-" + secrets.token_urlsafe(12)
@@ -608,18 +653,31 @@ async def journal_start(request: Request) -> Response:
             now=now,
         )
         j.add_medication(person_id, text=values["medicine"].strip(), start=now, now=now)
+        issued = access.issue(j, person_id, label=WEB_TOKEN_LABEL, days=WEB_TOKEN_DAYS, now=now)
     except _journal_errors() as exc:
         errors["medicine"] = getattr(exc, "message", None) or str(exc)
         return _start(request, 422, values=values, errors=errors)
     response = RedirectResponse("/journal", status_code=303)
-    response.set_cookie(
-        security.SESSION_COOKIE,
-        security.sign_session(person_id),
-        httponly=True,
-        samesite="strict",
-        path="/",
-        max_age=180 * 24 * 3600,
-    )
+    _set_session(response, issued.token)
+    return response
+
+
+@router.post("/journal/open", response_class=HTMLResponse)
+async def journal_open(request: Request) -> Response:
+    """Open an existing journal in this browser with a token from `medguide journal token
+    issue` (a journal kept with the command line, on this server)."""
+    from medguide.journal import access
+
+    values, errors = await _form(request)
+    if errors:
+        return _start(request, 403, notice=errors.get("_form"))
+    token = values.get("token", "").strip()
+    holder = access.authenticate(_journal(request), token, datetime.now(UTC)) if token else None
+    if holder is None:
+        errors["token"] = "This token does not open a journal here (mistyped, expired or revoked)."
+        return _start(request, 401, values={"timezone": "UTC"}, errors=errors)
+    response = RedirectResponse("/journal", status_code=303)
+    _set_session(response, token)
     return response
 
 
@@ -647,7 +705,9 @@ async def journal_dose(request: Request) -> Response:
             now=now,
         )
     except _journal_errors() as exc:
+        _audit(request, person, "write", "dose", "refused")
         return _journal_page(request, person, 422, notice=getattr(exc, "message", str(exc)))
+    _audit(request, person, "write", "dose", "ok")
     return RedirectResponse("/journal", status_code=303)
 
 
@@ -668,13 +728,23 @@ async def journal_symptom(request: Request) -> Response:
             secrets.token_hex(8), person, text, now, now=now
         )
     except _journal_errors() as exc:
+        _audit(request, person, "write", "symptom", "refused")
         errors["symptoms"] = getattr(exc, "message", None) or str(exc)
         return _journal_page(request, person, 422, values=values, errors=errors)
+    _audit(request, person, "write", "symptom", "ok")
     return _journal_page(request, person, triage_result=triage)
 
 
 @router.post("/journal/end", response_class=HTMLResponse)
 async def journal_end(request: Request) -> Response:
+    """End the session; a token the browser was given when its journal started is revoked
+    (a token from the command line is the person's to revoke)."""
+    from medguide.journal import access
+
+    _, errors = await _form(request)
+    holder, _ = _holder(request)
+    if holder is not None and not errors and holder.label == WEB_TOKEN_LABEL:
+        access.revoke(_journal(request), holder.token_id, now=datetime.now(UTC))
     response = RedirectResponse("/journal", status_code=303)
     response.delete_cookie(security.SESSION_COOKIE, path="/")
     return response

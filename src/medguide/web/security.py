@@ -1,7 +1,9 @@
-"""CSRF (signed double-submit) and the journal session, both on one per-process secret.
+"""CSRF (signed double-submit) on a per-process secret, and the session cookie's name.
 
 The secret is `MEDGUIDE_WEB_SECRET` when set (several processes behind one address), else
-random per process (sessions then end when the server restarts, which is safe).
+random per process (an open form then expires when the server restarts, which is safe). The
+session cookie holds a journal token (`medguide.journal.access`), kept hashed in the journal,
+so it survives a restart and is ended by revoking the token.
 """
 
 from __future__ import annotations
@@ -39,17 +41,3 @@ def csrf_ok(cookie: str | None, form_value: str | None) -> bool:
     if not cookie or not form_value:
         return False
     return hmac.compare_digest(csrf_token(cookie), form_value)
-
-
-def sign_session(person_id: str) -> str:
-    return f"{person_id}.{_mac('session', person_id)}"
-
-
-def read_session(value: str | None) -> str | None:
-    """The person id of a session cookie, or None when it is missing or not ours."""
-    if not value or "." not in value:
-        return None
-    person_id, _, mac = value.rpartition(".")
-    if not person_id or not hmac.compare_digest(_mac("session", person_id), mac):
-        return None
-    return person_id

@@ -232,6 +232,10 @@ def test_upgrade_from_the_first_schema_keeps_the_data(journal_url: str) -> None:
         (med,) = j.medications("old")
         assert med.med.schedule.grace == timedelta(minutes=60)  # the new column's default
         assert j.add_note("n", "old", "after the upgrade", at=T0, now=T0)
+        from medguide.journal import access  # revision 3: tokens and the audit log
+
+        issued = access.issue(j, "old", label="after the upgrade", days=1, now=T0)
+        assert access.authenticate(j, issued.token, T0) is not None
 
 
 def test_a_file_that_is_not_sqlite_is_refused_and_untouched(tmp_path: Path) -> None:

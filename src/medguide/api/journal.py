@@ -35,7 +35,7 @@ T = TypeVar("T")
 
 router = APIRouter(
     tags=["journal"],
-    responses=problem_responses(401, 404, 413, 422, 429, 503),
+    responses=problem_responses(400, 401, 404, 413, 422, 429, 503),
     dependencies=[Depends(rate_limited)],
 )
 bearer = HTTPBearer(

@@ -258,6 +258,22 @@ def test_assess_fhir_bundle(client: TestClient) -> None:
     is_problem(client.post("/api/v1/assess/fhir", json={"resourceType": "Patient"}), 422, "entry")
 
 
+def test_pk_with_reduced_kidneys_and_its_pictures(client: TestClient) -> None:
+    body = {"dose": 20, "frequency": "QID", "patient": {"egfr": 35, "age_years": 60}}
+    out = client.post("/api/v1/pk", json=body).json()
+    normal = client.post("/api/v1/pk", json={**body, "patient": {"age_years": 60}}).json()
+    assert out["schedule"]["doses_per_day"] == 4
+    # baclofen is cleared by the kidneys: at eGFR 35 the level builds up more than normal
+    assert out["pk"]["half_life_h"] > normal["pk"]["half_life_h"]
+    assert out["pk"]["fold_vs_normal_kidneys"] > 1 and out["pk"]["sources"]
+    for fmt, media, start in (("svg", "image/svg+xml", b"<?xml"), ("png", "image/png", b"\x89PNG")):
+        r = client.post("/api/v1/pk", params={"format": fmt}, json=body)
+        assert r.headers["content-type"].startswith(media) and r.content.startswith(start)
+    is_problem(client.post("/api/v1/pk", json={**body, "subjects": 200_000}), 422, "subjects")
+    is_problem(client.post("/api/v1/pk", json={**body, "patient": {"age_years": 9}}), 422)
+    is_problem(client.post("/api/v1/pk", json={**body, "dose": "20"}), 422, "dose")
+
+
 def test_unknown_route_and_method(client: TestClient) -> None:
     is_problem(client.get("/api/v1/nothing-here"), 404)
     is_problem(client.get("/api/v1/assess"), 405)
@@ -273,6 +289,7 @@ _ROUTES = [
     "/api/v1/missed-dose",
     "/api/v1/overdose",
     "/api/v1/questions",
+    "/api/v1/pk",
     "/cds-services/medguide-order-sign",
 ]
 _KEYS = st.sampled_from(

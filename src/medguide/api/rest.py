@@ -18,6 +18,7 @@ from medguide.knowledge.catalog import Catalog
 from medguide.service import (
     MissedDoseQuery,
     OverdoseQuery,
+    PkQuery,
     PlanQuery,
     ServiceError,
     TriageQuery,
@@ -263,6 +264,48 @@ async def questions(cat: Cat, body: schemas.QuestionIn) -> FastJSON:
     return FastJSON(answer(cat, body.question, drug=body.drug).as_dict())
 
 
-# The journal's routes (a person's schedule, doses, symptoms, the calendar feed, with their
-# own tokens) come from the journal package: it provides `medguide.api.journal.router`,
-# which `create_app` mounts under /api/v1/journal when the module is there.
+_PK_TYPES = {"json": "application/json", "svg": "image/svg+xml", "png": "image/png"}
+# A shared server simulates at most this many people a request (200,000 take seconds of
+# CPU); the command line allows the model's full range.
+API_MAX_SUBJECTS = 20_000
+
+
+@router.post(
+    "/pk",
+    tags=["checks"],
+    response_model=dict[str, Any],
+    responses={
+        200: {
+            "description": "the level summary (JSON) or its picture (SVG, PNG)",
+            "content": {media: {} for media in _PK_TYPES.values()},
+        }
+    },
+    dependencies=[*Limited, strict_body(PkQuery)],
+)
+def pk(
+    cat: Cat,
+    query: PkQuery,
+    format: Annotated[
+        Literal["json", "svg", "png"], Query(description="json, svg or png")
+    ] = "json",
+) -> Response:
+    """The level of a regimen over time for the person's kidneys (as `medguide pk`): steady
+    state, time to it, accumulation, the population band, with sources; `format=svg` or
+    `png` draws it. An illustration from published averages, never a prediction."""
+    from medguide.service import pk as run
+
+    if query.subjects > API_MAX_SUBJECTS:
+        raise ServiceError(
+            f"at most {API_MAX_SUBJECTS:,} subjects a request here (the command line takes more)",
+            field="subjects",
+        )
+    result = run(cat, query)
+    if format == "json":
+        return FastJSON(result.as_dict())
+    from medguide.pk.plot import render_plot
+
+    return Response(render_plot(result.summary.curves, format), media_type=_PK_TYPES[format])
+
+
+# The journal's routes (a person's medicines, doses, symptoms, exports, with per-person
+# tokens) are in `medguide.api.journal`, mounted under /api/v1/journal.

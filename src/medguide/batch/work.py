@@ -95,9 +95,22 @@ def kidney_stage(kidney: Any) -> str:
     return "G1"
 
 
+_REASON_KEYS: dict[tuple[str, str], str] = {}
+_REASON_KEYS_LIMIT = 50_000
+
+
 def _reason_key(check: str, reason: str) -> str:
     """A not-checked reason without the patient-specific part (resource ids, names), so that
-    reasons count up across patients."""
+    reasons count up across patients. Memoized per process (bounded): reasons repeat."""
+    found = _REASON_KEYS.get((check, reason))
+    if found is None:
+        if len(_REASON_KEYS) >= _REASON_KEYS_LIMIT:
+            _REASON_KEYS.clear()
+        found = _REASON_KEYS[(check, reason)] = _reason_key_of(check, reason)
+    return found
+
+
+def _reason_key_of(check: str, reason: str) -> str:
     import re
 
     text = re.sub(r"(MedicationRequest|MedicationStatement|Observation)/\S+", r"\1/…", reason)

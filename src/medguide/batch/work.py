@@ -135,8 +135,8 @@ def screen_partition(partition: int, patients: list[PatientItems], now_iso: str)
         out.patients += 1
         if kind == "fhir":
             mapped = request_from_fhir(catalog, [json.loads(s) for s in items], now=now)
-        else:
-            mapped = FhirRequest(data=json.loads(items[0]))
+        else:  # tabular: the request data, then what could not be read from the row
+            mapped = FhirRequest(data=json.loads(items[0]), notes=list(items[1:]))
             mapped.data["now"] = now_iso
         out.medications += len(mapped.data.get("medications") or ())
         key = json.dumps(mapped.data, sort_keys=True, default=str)
@@ -163,7 +163,8 @@ def screen_partition(partition: int, patients: list[PatientItems], now_iso: str)
                 out.not_checked[_reason_key("request", note)] += 1
             continue
         if notes:
-            result = result.with_not_checked(*(NotChecked("fhir", n) for n in notes))
+            source = "fhir" if kind == "fhir" else "input"
+            result = result.with_not_checked(*(NotChecked(source, n) for n in notes))
         seen: set[str] = set()
         for nc in result.not_checked:
             reason = _reason_key(nc.check, nc.reason)

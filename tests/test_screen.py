@@ -93,6 +93,55 @@ def test_mimic_baclofen_admissions_with_opioid_and_gabapentin(tmp_path: Path) ->
     write_report(tmp_path, run.summary, tmp_path / "r.html")
     page = (tmp_path / "r.html").read_text()
     assert "ODbL" in page and "cns_depressant_burden" in page
+    # orders with no frequency: one line per drug in the summary and the report, every row
+    # still in the findings file
+    summary = run.summary
+    nc = summary["not_counted"]
+    all_rows = _findings(tmp_path)
+    no_freq = [r for r in all_rows if r[1] == "ambiguous_order" and "no frequency" in r[4]]
+    assert nc["orders"] == len(no_freq) > 1000
+    assert sum(d["orders"] for d in nc["by_drug"]) == nc["orders"]
+    assert summary["findings"] == len(all_rows)
+    assert summary["to_review"]["findings"] == len(all_rows) - nc["orders"]
+    assert "could not be counted (no frequency)" in page
+    review = page.split("<h2>Review first</h2>")[1].split("<h2")[0]
+    assert "no frequency (how often)" not in review
+    # ages: read from the date of birth where MIMIC gives one; over 89 it is shifted on
+    # purpose and said to be not known, never made up
+    bands = {r[0]: r[5] for r in all_rows}
+    assert sum(b == "unknown" for b in bands.values()) == 9
+    assert sum(b != "unknown" for b in bands.values()) >= 100
+    assert [a["patients"] for a in summary["age_not_known"]] == [9]
+    assert "eighty-nine" in summary["age_not_known"][0]["reason"]
+    assert "Age not known" in page
+
+
+@pytest.mark.parametrize(
+    ("dob", "at", "age"),
+    [
+        ("2094-03-05 00:00:00", "2164-10-23", 70.0),
+        ("2094-03-05 00:00:00", "2164-03-04", 69.0),
+        ("1895-05-17 00:00:00", "2195-05-17", None),  # shifted: over 89
+        ("2/27/46 0:00", "2129-05-02", 83.0),
+        ("2/27/46 0:00", "2129-02-26", 82.0),
+        ("6/5/90 0:00", "2196-08-14", None),  # remainder 6: a child, or shifted over 89
+        ("2/30/46 0:00", "2129-05-02", None),  # not a calendar day
+        ("born in spring", "2129-05-02", None),
+        ("", "2129-05-02", None),
+        ("2/27/46 0:00", None, None),  # nothing to reckon from
+    ],
+)
+def test_age_from_mimic_birth_dates(dob: str, at: str | None, age: float | None) -> None:
+    from datetime import date
+
+    from medguide.batch.inputs import age_from_birth
+
+    got, note = age_from_birth(dob, date.fromisoformat(at) if at else None)
+    assert got == age
+    assert (note is None) == (age is not None)
+    if note is not None:
+        assert note.startswith("age not known")
+    assert age_from_birth(None, date(2129, 1, 1)) == (None, None)  # no patients file
 
 
 def _bad_input(d: Path) -> None:

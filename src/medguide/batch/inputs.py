@@ -27,6 +27,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -378,22 +379,34 @@ def load_table(
     ).fetchall()
     skipped.add("no_drug", empty[0] if empty else 0, [r[0] for r in first])
     sex = "NULL"
+    dob = "NULL"
     if patients_file is not None and patients_file.exists():
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE pts AS SELECT CAST(subject_id AS VARCHAR) AS subject, "
-            "lower(gender) AS gender FROM read_csv(?, header = true, all_varchar = true)",
+            "CREATE OR REPLACE TEMP TABLE pfile AS "
+            "SELECT * FROM read_csv(?, header = true, all_varchar = true)",
             [str(patients_file)],
+        )
+        pcols = {r[0].lower() for r in con.execute("DESCRIBE pfile").fetchall()}
+        birth = "dob" if "dob" in pcols else None
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE pts AS SELECT CAST(subject_id AS VARCHAR) AS subject, "
+            f"lower(gender) AS gender, {'CAST(dob AS VARCHAR)' if birth else 'NULL'} AS dob "
+            "FROM pfile"
         )
         sex = (
             "(SELECT CASE gender WHEN 'm' THEN 'male' WHEN 'f' THEN 'female' END "
             "FROM pts WHERE pts.subject = r.subject LIMIT 1)"
         )
+        # '' marks a patients file without a date of birth for this subject (said per
+        # patient); NULL means no patients file at all (nothing to say)
+        dob = "coalesce((SELECT dob FROM pts WHERE pts.subject = r.subject LIMIT 1), '')"
     con.execute(
         f"""
         CREATE OR REPLACE TABLE tab AS
-        SELECT pid, drug, dose, unit, route, {sex} AS sex FROM (
+        SELECT pid, drug, dose, unit, route, {sex} AS sex, {dob} AS dob, first_start FROM (
             SELECT r.*, row_number() OVER (PARTITION BY pid, lower(drug)
-                                           ORDER BY start DESC NULLS LAST, line DESC) AS k
+                                           ORDER BY start DESC NULLS LAST, line DESC) AS k,
+                   min(TRY_CAST(start AS DATE)) OVER (PARTITION BY pid) AS first_start
             FROM rows r WHERE drug IS NOT NULL AND drug <> '' AND pid IS NOT NULL AND pid <> ''
         ) r WHERE k = 1
         """
@@ -409,7 +422,8 @@ def partition_table(con: Any, batch_patients: int) -> int:
         CREATE OR REPLACE TABLE work AS
         SELECT CAST(md5_number(pid) % {parts} AS INTEGER) AS part, pid,
                list(struct_pack(drug := drug, dose := dose, unit := unit, route := route)
-                    ORDER BY lower(drug)) AS meds, any_value(sex) AS sex
+                    ORDER BY lower(drug)) AS meds, any_value(sex) AS sex,
+               any_value(dob) AS dob, min(first_start) AS first_start
         FROM tab GROUP BY pid
         """
     )
@@ -424,15 +438,69 @@ def _number(text: Any) -> float | None:
     return value if value > 0 else None
 
 
+MIMIC_OLDEST = 89  # MIMIC-III shifts the birth date of anyone older (to about 300 years)
+ADULT_FROM = 16  # MIMIC-III has neonates and adults from 16, no other children
+
+
+def age_from_birth(dob: str | None, at: date | None) -> tuple[float | None, str | None]:
+    """(age in whole years on the day `at`, or None; what to say when it is not known),
+    read the way MIMIC-III writes dates of birth.
+
+    - `2094-03-05 00:00:00`: the age is exact. Above 89 the date was shifted on purpose
+      (MIMIC moves it about 300 years back for anyone over 89), so the age is not known.
+    - `3/5/94 0:00` (a two-digit year, as a spreadsheet rewrote most of the demo's dates):
+      the age is known modulo 100. MIMIC ages run from 0 to 89 or are shifted to about 300,
+      whose remainder is small; so a remainder from 16 to 89 is the age, anything else could
+      be a child or a shifted patient over 89, and is not known.
+    - Nothing is guessed: no date, no start date to reckon from, or a date not read give None.
+    """
+    if dob is None:
+        return None, None  # no patients file
+    text = dob.strip()
+    if not text:
+        return None, "age not known: the patients file gives no date of birth"
+    if at is None:
+        return None, "age not known: no order start date to reckon the age from"
+    iso = re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    short = re.match(r"^(\d{1,2})/(\d{1,2})/(\d{2})(?:\s|$)", text)
+    try:
+        if iso:
+            born = date(int(iso[1]), int(iso[2]), int(iso[3]))
+            years = at.year - born.year - ((at.month, at.day) < (born.month, born.day))
+            if years < 0:
+                return None, "age not known: the date of birth is after the orders"
+            if years > MIMIC_OLDEST:
+                return None, (
+                    "age not known: over eighty-nine (MIMIC shifts the date of birth of "
+                    "anyone older on purpose; the age is not given)"
+                )
+            return float(years), None
+        if short:
+            month, day, yy = int(short[1]), int(short[2]), int(short[3])
+            date(2000, month, day)  # a real calendar day (29 February is one in 2000)
+            years = (at.year % 100 - yy - ((at.month, at.day) < (month, day))) % 100
+            if ADULT_FROM <= years <= MIMIC_OLDEST:
+                return float(years), None
+            return None, (
+                "age not known: a two-digit year of birth cannot tell a child from a patient "
+                "over eighty-nine whose date MIMIC shifted"
+            )
+    except ValueError:
+        pass
+    return None, "age not known: the date of birth is not a date medguide reads"
+
+
 def table_items(con: Any, part: int) -> list[tuple[str, str, list[str]]]:
     """Request data per patient of one partition, from the tabular rows. A dose that is not
     one number (a range such as "1-2") or a unit medguide does not read is left out, and the
-    order is checked by name."""
+    order is checked by name. The age, where the patients file gives a date of birth, is the
+    age on the first order's start date (`age_from_birth`); each item is the request data as
+    JSON, then what could not be read (notes)."""
     import json
 
     out = []
-    for pid, meds, sex in con.execute(
-        "SELECT pid, meds, sex FROM work WHERE part = ? ORDER BY pid", [part]
+    for pid, meds, sex, dob, first_start in con.execute(
+        "SELECT pid, meds, sex, dob, first_start FROM work WHERE part = ? ORDER BY pid", [part]
     ).fetchall():
         medications = []
         for m in meds:
@@ -450,9 +518,15 @@ def table_items(con: Any, part: int) -> list[tuple[str, str, list[str]]]:
                 med["route"] = route
             medications.append(med)
         data: dict[str, Any] = {"medications": medications}
+        patient: dict[str, Any] = {}
+        age, note = age_from_birth(dob, first_start)
+        if age is not None:
+            patient["age_years"] = age
         if sex in ("male", "female"):
-            data["patient"] = {"sex": sex}
-        out.append((str(pid), "request", [json.dumps(data)]))
+            patient["sex"] = sex
+        if patient:
+            data["patient"] = patient
+        out.append((str(pid), "request", [json.dumps(data), *([note] if note else [])]))
     return out
 
 

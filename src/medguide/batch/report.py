@@ -1,7 +1,9 @@
 """The HTML report of a screening run: a static page for people (no script, no CDN).
 
 Counts, the top findings, an inline SVG chart of findings by kidney stage and age band, and the
-patients to review first (critical, then high). Every value is escaped by Jinja2's autoescape.
+patients to review first (critical, then high). Orders with no frequency are one line per drug
+under "what could not be checked", not one row each; patients whose age could not be read are
+said so there. Every value is escaped by Jinja2's autoescape.
 """
 
 from __future__ import annotations
@@ -30,9 +32,13 @@ text-align:left;vertical-align:top}th{background:#f3f3f3}.critical{color:#a00;fo
 <b>{{ "{:,}".format(s.patients_with_findings) }}</b> have at least one finding
 ({{ "{:,}".format(s.findings) }} findings).
 {{ "{:,}".format(s.patients_without_active_medicines) }} patients had no active medicine.</p>
+{% if nc.orders %}<p>{{ "{:,}".format(nc.orders) }} orders of {{ "{:,}".format(nc.patients) }}
+patients give no frequency (how often), so they could not be counted; they are grouped by drug
+under <a href="#not-checked">what could not be checked</a>, not in the tables below (the findings
+files keep one <code>ambiguous_order</code> row for each).</p>{% endif %}
 <h2>By severity</h2>
 <table><tr><th>severity</th><th>findings</th><th>patients</th></tr>
-{% for sev, v in s.by_severity.items() %}<tr><td class="{{ sev }}">{{ sev }}</td>
+{% for sev, v in review_counts.by_severity.items() %}<tr><td class="{{ sev }}">{{ sev }}</td>
 <td class="num">{{ "{:,}".format(v.findings) }}</td>
 <td class="num">{{ "{:,}".format(v.patients) }}</td></tr>
 {% endfor %}</table>
@@ -51,7 +57,19 @@ text-align:left;vertical-align:top}th{background:#f3f3f3}.critical{color:#a00;fo
 <td>{{ r[2] }}</td><td>{{ r[3] }}</td><td>{{ r[4] }}</td><td>{{ r[5] }}</td>
 <td>{{ r[6] }}</td></tr>{% endfor %}
 </table>
-<h2>What could not be checked</h2>
+<h2 id="not-checked">What could not be checked</h2>
+{% if nc.orders %}<h3>Orders that could not be counted (no frequency)</h3>
+<table><tr><th>drug</th><th>orders</th><th>patients</th></tr>
+{% for d in nc.by_drug %}<tr><td>{{ "{:,}".format(d.orders) }} orders of {{ d.drug }} could not
+be counted (no frequency)</td><td class="num">{{ "{:,}".format(d.orders) }}</td>
+<td class="num">{{ "{:,}".format(d.patients) }}</td></tr>{% endfor %}</table>{% endif %}
+{% if s.age_not_known %}<h3>Age not known</h3>
+<table><tr><th>reason</th><th>patients</th></tr>
+{% for item in s.age_not_known %}<tr><td>{{ item.reason }}</td>
+<td class="num">{{ "{:,}".format(item.patients) }}</td></tr>{% endfor %}</table>
+<p><small>Their doses were checked against the adult rules, and their age band is
+"unknown".</small></p>{% endif %}
+<h3>Other checks</h3>
 <table><tr><th>reason</th><th>patients</th></tr>
 {% for item in s.not_checked %}<tr><td>{{ item.reason }}</td>
 <td class="num">{{ "{:,}".format(item.patients) }}</td></tr>{% endfor %}</table>
@@ -104,20 +122,21 @@ def write_report(out: Path, summary: dict[str, Any], report: Path) -> None:
     import duckdb
     from jinja2 import Environment
 
-    from medguide.batch.run import write_text_atomic
+    from medguide.batch.run import NO_FREQUENCY_SQL, write_text_atomic
 
     con = duckdb.connect()
     con.execute(f"CREATE VIEW f AS SELECT * FROM read_parquet('{out / 'findings.parquet'}')")
+    # the orders with no frequency are listed by drug, not one by one (see run._grouped)
     cells = {
         (stage, band): int(n)
         for stage, band, n in con.execute(
             "SELECT kidney_stage, age_band, count(DISTINCT patient) FROM f "
-            "WHERE severity IN ('critical', 'high') GROUP BY 1, 2"
+            f"WHERE severity IN ('critical', 'high') AND NOT ({NO_FREQUENCY_SQL}) GROUP BY 1, 2"
         ).fetchall()
     }
     review = con.execute(
         "SELECT patient, severity, code, drugs, message, kidney_stage, age_band FROM f "
-        "WHERE severity IN ('critical', 'high') "
+        f"WHERE severity IN ('critical', 'high') AND NOT ({NO_FREQUENCY_SQL}) "
         "ORDER BY severity = 'critical' DESC, patient, code LIMIT ?",
         [REVIEW_LIMIT],
     ).fetchall()
@@ -130,12 +149,19 @@ def write_report(out: Path, summary: dict[str, Any], report: Path) -> None:
             "Data: MIMIC-III Clinical Database Demo v1.4 (Johnson AEW et al., Sci Data 2016; "
             "PhysioNet), under the Open Database License (ODbL) 1.0."
         )
+    not_counted = summary.get("not_counted") or {"orders": 0, "patients": 0, "by_drug": []}
+    review_counts = summary.get("to_review") or {
+        "by_code": summary["by_code"],
+        "by_severity": summary["by_severity"],
+    }
     env = Environment(autoescape=True)
     html = env.from_string(TEMPLATE).render(
         s=summary,
         version=row[0] if row else "",
         now=manifest.get("now", ""),
-        top_codes=list(summary["by_code"].items())[:15],
+        top_codes=list(review_counts["by_code"].items())[:15],
+        review_counts=review_counts,
+        nc=not_counted,
         chart=_chart(cells),
         review=review,
         limit=REVIEW_LIMIT,

@@ -5,7 +5,10 @@ Output folder:
 - `findings.parquet`, `findings.csv`: one row per finding (patient, code, severity, drugs,
   message, age band, kidney stage, knowledge version);
 - `summary.json`: counts by finding and severity, patients affected, what could not be
-  checked and why, skipped input by kind;
+  checked and why, skipped input by kind; `not_counted` groups per drug the orders with no
+  frequency (one `ambiguous_order` row each in the findings files), and `to_review` counts
+  the other findings; `age_not_known` says for how many patients the age could not be read
+  and why;
 - `manifest.json`: the input's fingerprint, the partitions, those completed (for resuming);
 - `parts/`: one Parquet file and one JSON tally per completed partition.
 
@@ -320,6 +323,7 @@ def _combine(
     }
     row = con.execute("SELECT count(DISTINCT patient) FROM f").fetchone()
     affected = int(row[0]) if row else 0
+    not_counted, to_review = _grouped(con)
     tallies = Counter[str]()
     not_checked: Counter[str] = Counter()
     not_checked_patients: Counter[str] = Counter()
@@ -341,9 +345,16 @@ def _combine(
         "findings": sum(v["findings"] for v in by_code.values()),
         "by_code": by_code,
         "by_severity": {s: by_severity[s] for s in SEVERITY_ORDER if s in by_severity},
+        "not_counted": not_counted,
+        "to_review": to_review,
         "not_checked": [
             {"reason": r, "times": n, "patients": not_checked_patients.get(r, 0)}
             for r, n in not_checked.most_common(25)
+        ],
+        "age_not_known": [
+            {"reason": r.removeprefix("input: "), "patients": n}
+            for r, n in sorted(not_checked_patients.items())
+            if r.startswith("input: age not known")
         ],
         "not_used": not_used,
         "skipped": skipped.as_dict(),
@@ -351,3 +362,57 @@ def _combine(
     }
     write_text_atomic(out / "summary.json", json.dumps(summary, indent=1))
     return summary
+
+
+# An order with no frequency cannot be counted into a daily total: the assessment says so
+# with an `ambiguous_order` (high) finding per order. In a population (MIMIC lists most
+# orders without one) those rows would bury every other finding, so the summary and the
+# report group them per drug under "could not be checked"; the findings files keep each row.
+NO_FREQUENCY_SQL = (
+    "code = 'ambiguous_order' AND message LIKE "
+    "'%) cannot be read with confidence: no frequency (how often). It was not guessed;%'"
+)
+
+
+def _grouped(con: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the orders with no frequency, per drug; the counts of the other findings)."""
+    row = con.execute(
+        f"SELECT count(*), count(DISTINCT patient) FROM f WHERE {NO_FREQUENCY_SQL}"
+    ).fetchone()
+    by_drug = [
+        {"drug": drug or "(medicine not recognised)", "orders": n, "patients": p}
+        for drug, n, p in con.execute(
+            f"SELECT drugs, count(*), count(DISTINCT patient) FROM f WHERE {NO_FREQUENCY_SQL} "
+            "GROUP BY drugs ORDER BY count(*) DESC, drugs"
+        ).fetchall()
+    ]
+    not_counted = {
+        "reason": "no frequency (how often), so the order could not be counted",
+        "finding": "ambiguous_order",
+        "orders": int(row[0]) if row else 0,
+        "patients": int(row[1]) if row else 0,
+        "by_drug": by_drug,
+    }
+    rest = f"NOT ({NO_FREQUENCY_SQL})"
+    by_code = {
+        code: {"findings": n, "patients": p}
+        for code, n, p in con.execute(
+            f"SELECT code, count(*), count(DISTINCT patient) FROM f WHERE {rest} GROUP BY code "
+            "ORDER BY count(*) DESC, code"
+        ).fetchall()
+    }
+    by_severity = {
+        sev: {"findings": n, "patients": p}
+        for sev, n, p in con.execute(
+            f"SELECT severity, count(*), count(DISTINCT patient) FROM f WHERE {rest} "
+            "GROUP BY severity"
+        ).fetchall()
+    }
+    row = con.execute(f"SELECT count(*), count(DISTINCT patient) FROM f WHERE {rest}").fetchone()
+    to_review = {
+        "findings": int(row[0]) if row else 0,
+        "patients": int(row[1]) if row else 0,
+        "by_code": by_code,
+        "by_severity": {s: by_severity[s] for s in SEVERITY_ORDER if s in by_severity},
+    }
+    return not_counted, to_review

@@ -95,9 +95,22 @@ def kidney_stage(kidney: Any) -> str:
     return "G1"
 
 
+_REASON_KEYS: dict[tuple[str, str], str] = {}
+_REASON_KEYS_LIMIT = 50_000
+
+
 def _reason_key(check: str, reason: str) -> str:
     """A not-checked reason without the patient-specific part (resource ids, names), so that
-    reasons count up across patients."""
+    reasons count up across patients. Memoized per process (bounded): reasons repeat."""
+    found = _REASON_KEYS.get((check, reason))
+    if found is None:
+        if len(_REASON_KEYS) >= _REASON_KEYS_LIMIT:
+            _REASON_KEYS.clear()
+        found = _REASON_KEYS[(check, reason)] = _reason_key_of(check, reason)
+    return found
+
+
+def _reason_key_of(check: str, reason: str) -> str:
     import re
 
     text = re.sub(r"(MedicationRequest|MedicationStatement|Observation)/\S+", r"\1/…", reason)
@@ -122,8 +135,8 @@ def screen_partition(partition: int, patients: list[PatientItems], now_iso: str)
         out.patients += 1
         if kind == "fhir":
             mapped = request_from_fhir(catalog, [json.loads(s) for s in items], now=now)
-        else:
-            mapped = FhirRequest(data=json.loads(items[0]))
+        else:  # tabular: the request data, then what could not be read from the row
+            mapped = FhirRequest(data=json.loads(items[0]), notes=list(items[1:]))
             mapped.data["now"] = now_iso
         out.medications += len(mapped.data.get("medications") or ())
         key = json.dumps(mapped.data, sort_keys=True, default=str)
@@ -150,7 +163,8 @@ def screen_partition(partition: int, patients: list[PatientItems], now_iso: str)
                 out.not_checked[_reason_key("request", note)] += 1
             continue
         if notes:
-            result = result.with_not_checked(*(NotChecked("fhir", n) for n in notes))
+            source = "fhir" if kind == "fhir" else "input"
+            result = result.with_not_checked(*(NotChecked(source, n) for n in notes))
         seen: set[str] = set()
         for nc in result.not_checked:
             reason = _reason_key(nc.check, nc.reason)

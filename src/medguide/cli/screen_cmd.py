@@ -131,14 +131,33 @@ def _print_summary(summary: dict[str, object], out: Path, report: Path | None) -
         f"({s['medications_screened']:,} orders); [bold]{s['patients_with_findings']:,}[/] "
         f"with findings, {s['findings']:,} findings"
     )
+    review = dict(s.get("to_review") or s)  # type: ignore[call-overload]
+    not_counted = dict(s.get("not_counted") or {})  # type: ignore[call-overload]
+    if not_counted.get("orders"):
+        console.print(
+            f"{not_counted['orders']:,} orders ({not_counted['patients']:,} patients) give no "
+            "frequency and could not be counted; grouped below, not in the tables (the "
+            "findings files keep each row)",
+            markup=False,
+        )
     table = Table("severity", "findings", "patients")
-    for sev, v in dict(s["by_severity"]).items():  # type: ignore[call-overload]
+    for sev, v in dict(review["by_severity"]).items():
         table.add_row(sev, f"{v['findings']:,}", f"{v['patients']:,}")
     console.print(table)
     codes = Table("finding", "findings", "patients")
-    for code, v in list(dict(s["by_code"]).items())[:15]:  # type: ignore[call-overload]
+    for code, v in list(dict(review["by_code"]).items())[:15]:
         codes.add_row(code, f"{v['findings']:,}", f"{v['patients']:,}")
     console.print(codes)
+    if not_counted.get("orders"):
+        console.print("[bold]could not be counted[/] (no frequency):")
+        for d in list(not_counted["by_drug"])[:8]:
+            console.print(
+                f"  {d['orders']:,} orders of {d['drug']} could not be counted (no frequency); "
+                f"{d['patients']:,} patients",
+                markup=False,
+            )
+    for item in list(s.get("age_not_known") or ()):  # type: ignore[call-overload]
+        console.print(f"  {item['patients']:,} patients: {item['reason']}", markup=False)
     nc = list(s["not_checked"])[:8]  # type: ignore[call-overload]
     if nc:
         console.print("[bold]not checked[/] (top reasons):")

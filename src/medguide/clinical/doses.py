@@ -54,6 +54,8 @@ from medguide.clinical.context import Context
 from medguide.clinical.dose_severity import SEVERITY_RULES, severity_of
 from medguide.clinical.findings import CheckResult, Finding, NotChecked, unknown_drug_finding
 from medguide.clinical.model import Order
+from medguide.knowledge.catalog import Catalog
+from medguide.knowledge.interaction_index import PairMemo
 from medguide.knowledge.models.base import Quantity
 from medguide.knowledge.models.drug import DoseRule, Drug
 from medguide.units import convert_mass, fmt_number, is_mass
@@ -201,7 +203,27 @@ def _by_age(rules: list[DoseRule], age: float | None) -> DoseRule | None:
     return adult[0] if adult else None
 
 
-def _route_range(d: Dose, age: float | None) -> tuple[float, float, float, float] | None:
+RANGE_MEMO_LIMIT = 5_000  # route ranges kept per catalog; the oldest go first
+_NO_RANGE = ("none",)
+
+
+def _route_range(
+    catalog: Catalog, d: Dose, age: float | None
+) -> tuple[float, float, float, float] | None:
+    """`_route_range_of`, memoized on the catalog by drug, route, unit and age: a pure
+    function of those when the drug is the catalog's own (it always is in an assessment)."""
+    if catalog.drugs.get(d.drug.id) is not d.drug:
+        return _route_range_of(d, age)
+    memo = catalog.derived("doses.range_memo", lambda: PairMemo(limit=RANGE_MEMO_LIMIT))
+    key = (d.drug.id, d.route, d.unit, type(age), age)
+    found = memo.get(key)
+    if found is None:
+        found = _route_range_of(d, age) or _NO_RANGE
+        memo.put(key, found)
+    return None if found is _NO_RANGE else found
+
+
+def _route_range_of(d: Dose, age: float | None) -> tuple[float, float, float, float] | None:
     """(smallest single, largest single, smallest daily, largest daily) the route is dosed
     in, in the dose's unit, from the rules for this age (adults' when it is unknown)."""
     rules = [
@@ -233,14 +255,14 @@ def _route_range(d: Dose, age: float | None) -> tuple[float, float, float, float
     return min(single), max(single), min(day), max(day)
 
 
-def _unit_mismatch(d: Dose, age: float | None) -> Finding | None:
+def _unit_mismatch(catalog: Catalog, d: Dose, age: float | None) -> Finding | None:
     """An amount that, read in its unit, is about a thousand times off everything the route is
     dosed in (intrathecal "300 mg/day"). Amounts are compared, not unit names: 0.3 mg/day is
     300 mcg/day, and 0.02 g is 20 mg."""
     written = d.order.unit
     if written is None or not is_mass(written) or d.order.per_kg:
         return None
-    bounds = _route_range(d, age)
+    bounds = _route_range(catalog, d, age)
     if bounds is None:
         return None
     lo1, hi1, lo_day, hi_day = bounds
@@ -610,7 +632,7 @@ def check_doses(ctx: Context) -> CheckResult:
     not_checked: list[NotChecked] = []
     age = ctx.request.patient.age_years
     for d in ctx.doses:
-        for f in (_unit_mismatch(d, age), _concentration(ctx, d), _uncounted(d)):
+        for f in (_unit_mismatch(ctx.catalog, d, age), _concentration(ctx, d), _uncounted(d)):
             if f is not None:
                 findings.append(f)
         single = bolus_rule(d.drug, d.route, age) if d.order.bolus else None

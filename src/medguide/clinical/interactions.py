@@ -23,8 +23,10 @@ keys known by name only (no monograph, no class entry) get the NDF-RT layer alon
 `not_checked` line. A group's severity table (`escalations`) can raise its burden finding:
 an opioid, another sedative and baclofen together are critical.
 
-Only pair results are memoized, in the catalog's bounded `pair_memo`; the interaction index
-is frozen and built when the catalog loads, so a screen reads no file.
+Pair results are memoized in the catalog's bounded `pair_memo`, and the findings of a whole
+list of keys (with their routes) in a second bounded memo, as a population repeats the same
+lists; the interaction index is frozen and built when the catalog loads, so a screen reads no
+file.
 
 Finding severity follows the interaction severity by one table
 (`INTERACTION_TO_FINDING_SEVERITY`): minor → low, moderate → moderate, major → high,
@@ -44,6 +46,7 @@ from medguide.clinical.model import Resolved
 from medguide.knowledge.catalog import Catalog
 from medguide.knowledge.interaction_index import (
     InteractionIndex,
+    PairMemo,
     PairwiseEntry,
     interaction_index,
     side_matches_drug,
@@ -61,6 +64,8 @@ from medguide.knowledge.models.interactions import (
 
 MAX_SCREEN_ITEMS = 100  # a longer list is refused with a clear message (an ICU admission
 # lists up to about 55 names; 100 ingredients are 4,950 pairs, a few milliseconds)
+
+SET_MEMO_LIMIT = 1_000  # whole lists screened per catalog (findings only); the oldest go first
 
 HAND_CURATED = "medguide interaction rules (hand-curated)"
 _MISS = object()
@@ -270,7 +275,14 @@ def screen(catalog: Catalog, items: Sequence[ScreenItem]) -> ScreenResult:
                 )
     keys = list(routes)
     frozen = {k: frozenset(v) for k, v in routes.items()}
-    findings = _screen_keys(catalog, index, keys, frozen)
+    # The findings are a pure function of the keys in order and their routes: the same
+    # medicine list (common across a population) is screened once, in a bounded memo.
+    set_key = tuple((k, frozen[k]) for k in keys)
+    set_memo = catalog.derived("interactions.set_memo", lambda: PairMemo(limit=SET_MEMO_LIMIT))
+    findings = set_memo.get(set_key)
+    if not isinstance(findings, tuple):
+        findings = _screen_keys(catalog, index, keys, frozen)
+        set_memo.put(set_key, findings)
     return ScreenResult(
         findings, tuple(not_checked), tuple(keys), tuple(class_only), tuple(name_only)
     )

@@ -49,11 +49,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Final
 
+from pydantic import BaseModel
+
 from medguide.clinical.dose_severity import severity_of
 from medguide.clinical.findings import Finding
 from medguide.clinical.model import DosePart, Order, Resolved
 from medguide.clinical.request import Medication
 from medguide.knowledge.catalog import Catalog
+from medguide.knowledge.interaction_index import PairMemo
 from medguide.knowledge.names import resolve_name
 from medguide.units import (
     COUNT_UNITS,
@@ -1056,11 +1059,35 @@ def _resolve(
     return Resolved(text_name, None, None, None, None, "none", 0.0)
 
 
+PARSE_MEMO_LIMIT = 2_000  # parsed orders kept per catalog; the oldest go first
+
+
+def _model_key(model: BaseModel) -> tuple[object, ...]:
+    """The values of a validated (frozen) request model, each with its type, so that equal
+    keys mean the same input: 10 and 10.0, or "1" and 1, never share an entry."""
+    return tuple(
+        (name, type(value), _model_key(value) if isinstance(value, BaseModel) else value)
+        for name, value in model.__dict__.items()
+    )
+
+
 def parse_medication(catalog: Catalog, med: Medication, index: int = 0) -> Order:
     """Read one medication (text, fields or both) into an Order; never raises on its input.
 
-    Unreadable values are None, with an `ambiguous_order` finding in `Order.issues`.
+    Unreadable values are None, with an `ambiguous_order` finding in `Order.issues`. The
+    reading is a pure function of the catalog, the medication's fields and its position, so
+    it is memoized (bounded, on the catalog): a population repeats the same orders.
     """
+    memo = catalog.derived("orders.parse_memo", lambda: PairMemo(limit=PARSE_MEMO_LIMIT))
+    key = (index, _model_key(med))
+    found = memo.get(key)
+    if not isinstance(found, Order):
+        found = _parse_medication(catalog, med, index)
+        memo.put(key, found)
+    return found
+
+
+def _parse_medication(catalog: Catalog, med: Medication, index: int) -> Order:
     text = (med.text or "").strip()
     problems: list[tuple[str, str]] = []
     read_text = _read_text(text) if text else _Read()

@@ -192,7 +192,11 @@ def _age(birth: Any, today: date) -> float | None:
 
 
 def _rxcui_index(catalog: Catalog) -> dict[str, str]:
-    return {d.codes.rxcui: d.id for d in catalog.drugs.values() if d.codes.rxcui}
+    """RxNorm code → catalog drug id (built once per catalog)."""
+    return catalog.derived(
+        "fhir.rxcui",
+        lambda: {d.codes.rxcui: d.id for d in catalog.drugs.values() if d.codes.rxcui},
+    )
 
 
 def _medication_concept(
@@ -218,20 +222,43 @@ def _medication_concept(
     return None
 
 
+NAME_MEMO_LIMIT = 2_000  # medication concepts read per catalog; the oldest go first
+
+
 def _name_and_strength(
     catalog: Catalog, concept: Mapping[str, Any], rxcui: Mapping[str, str]
 ) -> tuple[str | None, str | None, tuple[float, str] | None, str]:
-    """(drug name for the request, catalog drug id, strength per unit of form, form words)."""
+    """(drug name for the request, catalog drug id, strength per unit of form, form words).
+
+    It reads only the RxNorm codes, the displays and the text of the concept; those, exactly
+    as read, are the key of a bounded memo on the catalog (an export repeats its products)."""
+    from medguide.knowledge.interaction_index import PairMemo
+
+    codings = _codings(concept)
+    rx_codes = tuple(str(c.get("code")) for c in codings if c.get("system") == RXNORM)
+    texts = [str(c["display"]) for c in codings if isinstance(c.get("display"), str)]
+    if isinstance(concept.get("text"), str):
+        texts.append(str(concept["text"]))
+    key = (rx_codes, tuple(texts))
+    memo = catalog.derived("fhir.name_memo", lambda: PairMemo(limit=NAME_MEMO_LIMIT))
+    found = memo.get(key)
+    if found is None:
+        found = _read_name(catalog, rx_codes, texts, rxcui)
+        memo.put(key, found)
+    name, drug_id, strength, form = found
+    return name, drug_id, strength, form
+
+
+def _read_name(
+    catalog: Catalog, rx_codes: tuple[str, ...], texts: list[str], rxcui: Mapping[str, str]
+) -> tuple[str | None, str | None, tuple[float, str] | None, str]:
     from medguide.knowledge.names import resolve_name
 
     drug_id: str | None = None
-    for c in _codings(concept):
-        if c.get("system") == RXNORM and str(c.get("code")) in rxcui:
-            drug_id = rxcui[str(c.get("code"))]
+    for code in rx_codes:
+        if code in rxcui:
+            drug_id = rxcui[code]
             break
-    texts = [str(c["display"]) for c in _codings(concept) if isinstance(c.get("display"), str)]
-    if isinstance(concept.get("text"), str):
-        texts.append(str(concept["text"]))
     strength: tuple[float, str] | None = None
     form = ""
     name: str | None = None

@@ -43,6 +43,7 @@ from medguide.knowledge.catalog import (
     load_public_names,
     load_word_lists,
 )
+from medguide.knowledge.interaction_index import PairMemo
 from medguide.knowledge.resolved import Resolved, ResolveMethod
 
 VOCABULARY_DIR: Final = DATA_DIR / "vocabulary"
@@ -231,11 +232,25 @@ def resolve_exact(catalog: Catalog, text: str) -> Resolved | None:
     return _hit(text, entry, 1.0) if entry is not None else None
 
 
+RESOLVE_MEMO_LIMIT = 10_000  # names resolved per catalog; the oldest go first
+
+
 def resolve_name(catalog: Catalog, text: str) -> Resolved:
     """Resolve free text to an ingredient; method "none" when it does not resolve.
 
-    Brands that name a product set `product_id` ("Ozobax DS" → ozobax_ds).
+    Brands that name a product set `product_id` ("Ozobax DS" → ozobax_ds). A pure function
+    of the catalog and the text, memoized (bounded, on the catalog).
     """
+    memo = catalog.derived("names.resolve_memo", lambda: PairMemo(limit=RESOLVE_MEMO_LIMIT))
+    key = (type(text), text)
+    found = memo.get(key)
+    if not isinstance(found, Resolved):
+        found = _resolve_name(catalog, text)
+        memo.put(key, found)
+    return found
+
+
+def _resolve_name(catalog: Catalog, text: str) -> Resolved:
     index = _catalog_index(catalog)
     key = name_key(text)
     if not key:

@@ -298,11 +298,13 @@ PAIR_MEMO_LIMIT = 20_000  # pair results kept per catalog; the oldest go first
 
 @dataclass(eq=False)
 class PairMemo:
-    """A bounded memo of pair screens (a pure function of the two keys and their routes).
+    """A bounded memo for a pure function of its key: pair screens (the two keys and their
+    routes) and, with their own limits, parsed orders, resolved names, route dose ranges and
+    whole interaction lists.
 
     At most `limit` entries: when full, the oldest entry is dropped (first in, first out), so
-    a long-lived process that sees ever new lists holds at most `limit` results. Only pairs
-    are kept, never whole lists.
+    a long-lived process that sees ever new inputs holds at most `limit` results. Values must
+    be immutable (frozen dataclasses, tuples): every caller shares them.
     """
 
     limit: int = PAIR_MEMO_LIMIT

@@ -116,133 +116,151 @@ def _readable_text(path: Path) -> bool:
 
 
 def load_ndjson(con: Any, files: list[Path], skipped: Skipped) -> dict[str, int]:
-    """Read the files into table `res` (file, line, kind, pid, text) of the usable resources;
-    count what was skipped or not used. Returns the "not used" counts by kind."""
-    con.execute("CREATE OR REPLACE TABLE raw (file VARCHAR, line BIGINT, ok BOOLEAN, text VARCHAR)")
+    """Read the files into table `raw` and view `res` (file, line, kind, pid, text) of the
+    usable resources; count what was skipped or not used. Returns the "not used" counts by
+    kind.
+
+    Each line is parsed as it is read, once for validity and once for all the fields wanted
+    (`json_extract_string` with a list of paths), into columns beside its text; the checks
+    after that read only those columns, and `res` is a view, so the texts are stored once."""
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE raw (file VARCHAR, line BIGINT, nonblank BOOLEAN, ok BOOLEAN,
+                                     kind VARCHAR, status VARCHAR, pid VARCHAR,
+                                     nocode BOOLEAN, kidney BOOLEAN, text VARCHAR)
+        """
+    )
     for path in files:
         name = str(path)
         if not _readable_text(path):
             skipped.add("not_ndjson", 1, [name])
             continue
         try:
-            con.execute(
-                """
-                INSERT INTO raw
-                SELECT ?, row_number() OVER (), json_valid(text) AND left(ltrim(text), 1) = '{',
-                       text
-                FROM read_csv(?, columns = {'text': 'VARCHAR'}, delim = chr(1), quote = '',
-                              escape = '', header = false, auto_detect = false,
-                              strict_mode = false, null_padding = true)
-                """,
-                [name, name],
-            )
+            con.execute(_READ_LINES_SQL, [name, name, KIDNEY_LOINC_PATTERN])
         except Exception as exc:  # a file DuckDB cannot read as lines at all
             if type(exc).__module__.startswith("duckdb") or "duckdb" in type(exc).__name__:
                 skipped.add("not_ndjson", 1, [name])
                 continue
             raise
         ok_lines = con.execute(
-            "SELECT count(*) FILTER (ok), count(*) FILTER (trim(text) <> '') FROM raw "
-            "WHERE file = ?",
+            "SELECT count(*) FILTER (ok), count(*) FILTER (nonblank) FROM raw WHERE file = ?",
             [name],
         ).fetchone()
         if ok_lines is not None and ok_lines[0] == 0 and ok_lines[1] > 0:
             con.execute("DELETE FROM raw WHERE file = ?", [name])
             skipped.add("not_ndjson", 1, [name])
-    con.execute("DELETE FROM raw WHERE text IS NULL OR trim(text) = ''")
-    bad = con.execute("SELECT count(*) FROM raw WHERE NOT ok").fetchone()
+    bad = con.execute("SELECT count(*) FROM raw WHERE nonblank AND NOT ok").fetchone()
     first = con.execute(
-        "SELECT file || ':' || line FROM raw WHERE NOT ok ORDER BY file, line LIMIT ?",
+        "SELECT file || ':' || line FROM raw WHERE nonblank AND NOT ok ORDER BY file, line LIMIT ?",
         [FIRST_PLACES],
     ).fetchall()
     skipped.add("malformed_line", bad[0] if bad else 0, [r[0] for r in first])
-    con.execute(
-        """
-        CREATE OR REPLACE TABLE parsed AS
-        SELECT file, line, text,
-               json_extract_string(text, '$.resourceType') AS kind,
-               json_extract_string(text, '$.status') AS status,
-               CASE WHEN json_extract_string(text, '$.resourceType') = 'Patient'
-                    THEN json_extract_string(text, '$.id')
-                    ELSE regexp_replace(
-                        coalesce(json_extract_string(text, '$.subject.reference'),
-                                 json_extract_string(text, '$.patient.reference'), ''),
-                        '^(.*/)?(Patient/|urn:uuid:)', '')
-               END AS pid
-        FROM raw WHERE ok
-        """
-    )
-    con.execute("DROP TABLE raw")
     not_used: dict[str, int] = {}
     for kind, count in con.execute(
-        "SELECT coalesce(kind, '(none)'), count(*) FROM parsed "
-        "WHERE kind IS NULL OR kind NOT IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1",
+        "SELECT coalesce(kind, '(none)'), count(*) FROM raw WHERE ok "
+        "AND (kind IS NULL OR kind NOT IN (SELECT unnest(?::VARCHAR[]))) GROUP BY 1",
         [list(READ_TYPES)],
     ).fetchall():
         if kind in OTHER_R4_TYPES:
             not_used[kind] = count
         else:
             places = con.execute(
-                "SELECT file || ':' || line FROM parsed WHERE coalesce(kind, '(none)') = ? "
+                "SELECT file || ':' || line FROM raw WHERE ok AND coalesce(kind, '(none)') = ? "
                 "ORDER BY file, line LIMIT ?",
                 [kind, FIRST_PLACES],
             ).fetchall()
             skipped.add("unknown_type", count, [f"{p[0]} ({kind})" for p in places])
     # medication orders with nothing to say which medicine
+    _skip_from(con, "raw WHERE ok AND nocode", "no_medication_code", skipped)
     con.execute(
         """
-        CREATE OR REPLACE TEMP TABLE nocode AS
-        SELECT file, line FROM parsed
-        WHERE kind IN ('MedicationRequest', 'MedicationStatement')
-          AND json_extract(text, '$.medicationReference') IS NULL
-          AND coalesce(json_array_length(text, '$.medicationCodeableConcept.coding'), 0) = 0
-          AND json_extract_string(text, '$.medicationCodeableConcept.text') IS NULL
+        CREATE OR REPLACE TEMP TABLE patient_ids AS
+        SELECT DISTINCT pid FROM raw WHERE ok AND kind = 'Patient' AND pid IS NOT NULL
         """
     )
-    _skip_from(con, "nocode", "no_medication_code", skipped)
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE unresolved AS
-        SELECT file, line FROM parsed
-        WHERE kind IN ('MedicationRequest', 'MedicationStatement', 'Observation', 'Condition')
-          AND pid NOT IN (SELECT pid FROM parsed WHERE kind = 'Patient' AND pid IS NOT NULL)
+        SELECT file, line FROM raw
+        WHERE ok AND kind IN ('MedicationRequest', 'MedicationStatement', 'Observation',
+                              'Condition')
+          AND pid NOT IN (SELECT pid FROM patient_ids)
         """
     )
     _skip_from(con, "unresolved", "unresolved_patient", skipped)
     inactive = con.execute(
         """
-        SELECT count(*) FROM parsed
-        WHERE (kind = 'MedicationRequest' AND coalesce(status, '') NOT IN ('active', 'draft',
-               'on-hold'))
+        SELECT count(*) FROM raw
+        WHERE ok AND ((kind = 'MedicationRequest' AND coalesce(status, '') NOT IN ('active',
+               'draft', 'on-hold'))
            OR (kind = 'MedicationStatement' AND coalesce(status, '') NOT IN ('active',
-               'intended'))
+               'intended')))
         """
     ).fetchone()
     if inactive and inactive[0]:
         not_used["medication orders not active"] = inactive[0]
     other_obs = con.execute(
-        "SELECT count(*) FROM parsed WHERE kind = 'Observation' AND NOT regexp_matches(text, ?)",
-        [KIDNEY_LOINC_PATTERN],
+        "SELECT count(*) FROM raw WHERE ok AND kind = 'Observation' AND NOT kidney"
     ).fetchone()
     if other_obs and other_obs[0]:
         not_used["observations other than creatinine and eGFR"] = other_obs[0]
     con.execute(
         """
-        CREATE OR REPLACE TABLE res AS
-        SELECT p.file, p.line, p.kind, p.pid, p.text FROM parsed p
-        WHERE p.kind IN ('Patient', 'Condition', 'MedicationRequest', 'MedicationStatement',
+        CREATE OR REPLACE VIEW res AS
+        SELECT p.file, p.line, p.kind, p.pid, p.text FROM raw p
+        WHERE p.ok
+          AND p.kind IN ('Patient', 'Condition', 'MedicationRequest', 'MedicationStatement',
                          'Observation')
           AND p.pid IS NOT NULL AND p.pid <> ''
-          AND NOT EXISTS (SELECT 1 FROM nocode n WHERE n.file = p.file AND n.line = p.line)
-          AND NOT EXISTS (SELECT 1 FROM unresolved u WHERE u.file = p.file AND u.line = p.line)
+          AND (p.kind = 'Patient' OR p.pid IN (SELECT pid FROM patient_ids))
+          AND NOT coalesce(p.nocode, false)
           AND (p.kind <> 'MedicationRequest' OR p.status IN ('active', 'draft', 'on-hold'))
           AND (p.kind <> 'MedicationStatement' OR p.status IN ('active', 'intended'))
-          AND (p.kind <> 'Observation' OR regexp_matches(p.text, ?))
-        """,
-        [KIDNEY_LOINC_PATTERN],
+          AND (p.kind <> 'Observation' OR p.kidney)
+        """
     )
-    con.execute("DROP TABLE parsed")
     return not_used
+
+
+def drop_ndjson(con: Any) -> None:
+    """Drop what `load_ndjson` made, once the partitions are in table `work`."""
+    con.execute("DROP VIEW res")
+    con.execute("DROP TABLE raw")
+
+
+# One pass over a file's lines: the line number, whether the line is blank, whether it is a
+# JSON object, and for one its type, status and patient (one parse for all the paths), whether
+# a medication order names no medicine and whether an observation is a kidney value. CASE
+# evaluates a branch only for the rows it selects, so a malformed line is never parsed.
+_READ_LINES_SQL = """
+INSERT INTO raw
+SELECT file, line, nonblank, ok, kind, status,
+       CASE WHEN kind = 'Patient' THEN j[3]
+            WHEN ok THEN regexp_replace(coalesce(j[4], j[5], ''), '^(.*/)?(Patient/|urn:uuid:)',
+                                        '')
+       END AS pid,
+       CASE WHEN kind IN ('MedicationRequest', 'MedicationStatement') THEN
+            json_extract(text, '$.medicationReference') IS NULL
+            AND coalesce(json_array_length(text, '$.medicationCodeableConcept.coding'), 0) = 0
+            AND json_extract_string(text, '$.medicationCodeableConcept.text') IS NULL
+       END AS nocode,
+       CASE WHEN kind = 'Observation' THEN regexp_matches(text, $3) END AS kidney,
+       text
+FROM (
+    SELECT *, j[1] AS kind, j[2] AS status FROM (
+        SELECT *, CASE WHEN ok THEN json_extract_string(text, ['$.resourceType', '$.status',
+                  '$.id', '$.subject.reference', '$.patient.reference']) END AS j
+        FROM (
+            SELECT $1 AS file, row_number() OVER () AS line,
+                   text IS NOT NULL AND trim(text) <> '' AS nonblank,
+                   json_valid(text) AND left(ltrim(text), 1) = '{' AS ok, text
+            FROM read_csv($2, columns = {'text': 'VARCHAR'}, delim = chr(1), quote = '',
+                          escape = '', header = false, auto_detect = false,
+                          strict_mode = false, null_padding = true)
+        )
+    )
+)
+"""
 
 
 def _skip_from(con: Any, table: str, kind: str, skipped: Skipped) -> None:

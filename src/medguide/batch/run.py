@@ -131,7 +131,7 @@ def screen(opts: ScreenOptions) -> ScreenRun:
         not_used = inp.load_ndjson(con, files, skipped)
         n_parts = inp.partition_ndjson(con, opts.batch_patients)
         no_meds = inp.patients_without_medicines(con)
-        con.execute("DROP TABLE res")
+        inp.drop_ndjson(con)
         items_of = lambda part: inp.partition_items(con, part)  # noqa: E731
 
     fp = inp.fingerprint(

@@ -274,25 +274,33 @@ def _skip_from(con: Any, table: str, kind: str, skipped: Skipped) -> None:
 def partition_ndjson(con: Any, batch_patients: int) -> int:
     """Table `work` (part, pid, kind, file, line, text): the resources of the patients with
     medicines, sorted by partition so one partition is read without scanning the others.
-    Table `pmeds` (pid, meds) counts each patient's orders. Returns the number of partitions.
-    Texts are not gathered into lists here: that aggregation cannot spill to disk."""
+    Table `pmeds` (pid, meds, part) counts each patient's orders and gives its partition
+    (computed once a patient: the 128-bit remainder is the costly part, not the hash).
+    Returns the number of partitions. Texts are not gathered into lists here: that
+    aggregation cannot spill to disk."""
     con.execute(
         """
-        CREATE OR REPLACE TABLE pmeds AS
+        CREATE OR REPLACE TEMP TABLE pcount AS
         SELECT pid, count(*) AS meds FROM res
         WHERE kind IN ('MedicationRequest', 'MedicationStatement') GROUP BY pid
         """
     )
-    row = con.execute("SELECT count(*) FROM pmeds").fetchone()
+    row = con.execute("SELECT count(*) FROM pcount").fetchone()
     n = row[0] if row else 0
     parts = max(1, -(-n // max(1, batch_patients)))
     con.execute(
         f"""
+        CREATE OR REPLACE TABLE pmeds AS
+        SELECT pid, meds, CAST(md5_number(pid) % {parts} AS INTEGER) AS part FROM pcount
+        """
+    )
+    con.execute("DROP TABLE pcount")
+    con.execute(
+        """
         CREATE OR REPLACE TABLE work AS
-        SELECT CAST(md5_number(r.pid) % {parts} AS INTEGER) AS part, r.pid, r.kind, r.file,
-               r.line, r.text
-        FROM res r SEMI JOIN pmeds m ON r.pid = m.pid
-        ORDER BY part, r.pid, r.kind <> 'Patient', r.file, r.line
+        SELECT m.part, r.pid, r.kind, r.file, r.line, r.text
+        FROM res r JOIN pmeds m ON r.pid = m.pid
+        ORDER BY m.part, r.pid, r.kind <> 'Patient', r.file, r.line
         """
     )
     return parts

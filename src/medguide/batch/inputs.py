@@ -158,7 +158,8 @@ def load_ndjson(con: Any, files: list[Path], skipped: Skipped) -> dict[str, int]
     not_used: dict[str, int] = {}
     for kind, count in con.execute(
         "SELECT coalesce(kind, '(none)'), count(*) FROM raw WHERE ok "
-        "AND (kind IS NULL OR kind NOT IN (SELECT unnest(?::VARCHAR[]))) GROUP BY 1",
+        "AND (kind IS NULL OR kind NOT IN (SELECT unnest(?::VARCHAR[]))) GROUP BY 1 "
+        "ORDER BY min(struct_pack(f := file, l := line))",  # the kind seen first, first
         [list(READ_TYPES)],
     ).fetchall():
         if kind in OTHER_R4_TYPES:

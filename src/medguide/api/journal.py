@@ -28,7 +28,7 @@ from medguide.api.responses import FastJSON
 from medguide.service.errors import ServiceError
 
 if TYPE_CHECKING:
-    from medguide.journal.access import Action, Holder
+    from medguide.journal.access import Action, Holder, Outcome
     from medguide.journal.store import Journal, Person
 
 T = TypeVar("T")
@@ -197,7 +197,7 @@ def _unauthorized(detail: str) -> HTTPException:
 
 
 def _holder(
-    request: Request, journal: Journal, cred: HTTPAuthorizationCredentials | None, now: datetime
+    journal: Journal, cred: HTTPAuthorizationCredentials | None, now: datetime
 ) -> Holder | None:
     from medguide.journal import access
 
@@ -221,7 +221,7 @@ class Opened:
     action: Action  # read for GET, write otherwise
     what: str  # the route's name
 
-    def log(self, outcome: Literal["ok", "refused"]) -> None:
+    def log(self, outcome: Outcome) -> None:
         from medguide.journal import access
 
         access.record(
@@ -264,7 +264,7 @@ def opened(request: Request, person: PersonId, cred: Bearer) -> Opened:
     client = client_key(request)
     action: Action = "read" if request.method == "GET" else "write"
     what = getattr(request.scope.get("endpoint"), "__name__", "?")
-    holder = _holder(request, journal, cred, now)
+    holder = _holder(journal, cred, now)
 
     def deny() -> None:
         access.record(
@@ -305,7 +305,7 @@ def whoami(request: Request, cred: Bearer) -> FastJSON:
     from medguide.journal import access
 
     journal = journal_of(request)
-    holder = _holder(request, journal, cred, clock_of(request))
+    holder = _holder(journal, cred, clock_of(request))
     if holder is None:
         raise _unauthorized("a valid journal token is needed: `medguide journal token issue`")
     return FastJSON(
@@ -395,7 +395,7 @@ def audit(o: Journaled, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Fa
     from medguide.journal import access
 
     if o.holder.person.id != o.subject.id:
-        o.log("refused")
+        o.log("denied")
         raise HTTPException(404, "only the person themselves can read who opened their journal")
     rows = o.run(lambda: access.audit_trail(o.journal, o.subject.id, limit=limit))
     return FastJSON([{k: v for k, v in r.items() if k != "id"} for r in rows])

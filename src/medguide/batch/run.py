@@ -308,19 +308,7 @@ def _combine(
     csv_path = out / "findings.csv"
     write_atomic(pq_path, lambda t: con.execute(f"COPY f TO '{t}' (FORMAT parquet)"))
     write_atomic(csv_path, lambda t: con.execute(f"COPY f TO '{t}' (FORMAT csv, HEADER)"))
-    by_code = {
-        code: {"findings": n, "patients": p}
-        for code, n, p in con.execute(
-            "SELECT code, count(*), count(DISTINCT patient) FROM f GROUP BY code "
-            "ORDER BY count(*) DESC, code"
-        ).fetchall()
-    }
-    by_severity = {
-        sev: {"findings": n, "patients": p}
-        for sev, n, p in con.execute(
-            "SELECT severity, count(*), count(DISTINCT patient) FROM f GROUP BY severity"
-        ).fetchall()
-    }
+    by_code, by_severity = _tally(con, "code", "TRUE"), _tally(con, "severity", "TRUE")
     row = con.execute("SELECT count(DISTINCT patient) FROM f").fetchone()
     affected = int(row[0]) if row else 0
     not_counted, to_review = _grouped(con)
@@ -374,6 +362,18 @@ NO_FREQUENCY_SQL = (
 )
 
 
+def _tally(con: Any, column: str, where: str) -> dict[str, dict[str, int]]:
+    """Findings and patients by `column` (most findings first, then by name: a stable
+    order in summary.json)."""
+    return {
+        key: {"findings": n, "patients": p}
+        for key, n, p in con.execute(
+            f"SELECT {column}, count(*), count(DISTINCT patient) FROM f WHERE {where} "
+            f"GROUP BY {column} ORDER BY count(*) DESC, {column}"
+        ).fetchall()
+    }
+
+
 def _grouped(con: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """(the orders with no frequency, per drug; the counts of the other findings)."""
     row = con.execute(
@@ -394,20 +394,7 @@ def _grouped(con: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         "by_drug": by_drug,
     }
     rest = f"NOT ({NO_FREQUENCY_SQL})"
-    by_code = {
-        code: {"findings": n, "patients": p}
-        for code, n, p in con.execute(
-            f"SELECT code, count(*), count(DISTINCT patient) FROM f WHERE {rest} GROUP BY code "
-            "ORDER BY count(*) DESC, code"
-        ).fetchall()
-    }
-    by_severity = {
-        sev: {"findings": n, "patients": p}
-        for sev, n, p in con.execute(
-            f"SELECT severity, count(*), count(DISTINCT patient) FROM f WHERE {rest} "
-            "GROUP BY severity"
-        ).fetchall()
-    }
+    by_code, by_severity = _tally(con, "code", rest), _tally(con, "severity", rest)
     row = con.execute(f"SELECT count(*), count(DISTINCT patient) FROM f WHERE {rest}").fetchone()
     to_review = {
         "findings": int(row[0]) if row else 0,

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
 from medguide.journal import schema as t
 from medguide.journal.db import JournalError
@@ -139,20 +139,9 @@ def tokens(journal: Journal, person_id: str | None = None) -> list[dict[str, Any
 
 
 def can_open(journal: Journal, actor: str, subject: str) -> bool:
-    """Whether `actor` may read and write `subject`'s journal: their own, or a patient they
-    are the linked caregiver of."""
-    if actor == subject:
-        return True
-    with journal.reading() as conn:
-        linked = conn.execute(
-            select(t.caregiver_links.c.patient_id).where(
-                and_(
-                    t.caregiver_links.c.caregiver_id == actor,
-                    t.caregiver_links.c.patient_id == subject,
-                )
-            )
-        ).first()
-    return linked is not None
+    """Whether `actor` may read and write `subject`'s journal: the store's own rule for who
+    may record for whom (their own, or a patient they are the linked caregiver of)."""
+    return journal.may_act_for(actor, subject)
 
 
 def journals_of(journal: Journal, actor: str) -> list[Person]:

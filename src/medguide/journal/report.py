@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from medguide.journal import views as v
 from medguide.journal.store import (
@@ -310,7 +311,7 @@ def recorded_dose(
     """A dose just recorded, with the warnings it raised (a double dose, a daily total above
     the maximum): what every door shows after a dose write."""
     data = status(journal, person_id, now)
-    tz = journal.person(person_id).tz
+    tz = ZoneInfo(data["person"]["timezone"])
     fresh = [
         w
         for w in data["warnings"]

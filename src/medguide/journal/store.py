@@ -290,20 +290,30 @@ class Journal:
     def _check_recorder(self, conn: Connection, person: Person, recorded_by: str | None) -> str:
         return self._check_link(conn, person.id, recorded_by)
 
-    def _check_link(self, conn: Connection, person_id: str, recorded_by: str | None) -> str:
-        """Who records: the person, or a caregiver linked to them; anyone else is refused."""
-        by = recorded_by or person_id
-        if by == person_id:
-            return by
+    @staticmethod
+    def _may_act_for(conn: Connection, actor: str, person_id: str) -> bool:
+        """The one access rule: a person acts for themselves, and a caregiver for a patient
+        they are linked to (recording here; reading and writing through the API's tokens)."""
+        if actor == person_id:
+            return True
         linked = conn.execute(
             select(t.caregiver_links.c.caregiver_id).where(
                 and_(
-                    t.caregiver_links.c.caregiver_id == by,
+                    t.caregiver_links.c.caregiver_id == actor,
                     t.caregiver_links.c.patient_id == person_id,
                 )
             )
         ).first()
-        if linked is None:
+        return linked is not None
+
+    def may_act_for(self, actor: str, person_id: str) -> bool:
+        with self.engine.connect() as conn:
+            return self._may_act_for(conn, actor, person_id)
+
+    def _check_link(self, conn: Connection, person_id: str, recorded_by: str | None) -> str:
+        """Who records: the person, or a caregiver linked to them; anyone else is refused."""
+        by = recorded_by or person_id
+        if not self._may_act_for(conn, by, person_id):
             self._person(conn, by)
             raise JournalError(
                 f"{by!r} is not linked as a caregiver of {person_id!r}, so cannot record for them"

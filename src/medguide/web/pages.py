@@ -506,9 +506,14 @@ def _holder(request: Request) -> tuple[Any, bool]:
     it with `medguide journal token revoke` ends the browser's session too."""
     from medguide.journal import access
 
+    if hasattr(request.state, "journal_holder"):  # looked up once a request
+        cached: tuple[Any, bool] = request.state.journal_holder
+        return cached
     raw = request.cookies.get(security.SESSION_COOKIE)
     holder = access.authenticate(_journal(request), raw, datetime.now(UTC)) if raw else None
-    return holder, raw is not None and holder is None
+    found = (holder, raw is not None and holder is None)
+    request.state.journal_holder = found
+    return found
 
 
 def _person(request: Request) -> tuple[str | None, bool]:
